@@ -1,0 +1,653 @@
+"""`ccn`: the command line. Parses, calls one use case, formats the result.
+
+Heavy modules (SQLAlchemy, alembic, holidays) are imported inside commands so
+that `ccn --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import getpass
+import io
+import json
+import os
+import sys
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from workflow.model import Transition
+    from workflow.services import ClusterView
+
+FORMATS = ("table", "json", "csv")
+TABLE_WIDTH = 80
+HISTORY_KEYS = ("seq", "event", "from_state", "to_state", "effective_at", "recorded_at", "actor",
+                "ref", "note")  # fmt: skip
+
+
+# ---------------------------------------------------------------- plumbing
+
+
+class CcnGroup(click.Group):
+    """Every failure ends as one `Error: …` line: exit 1 refused, 2 usage."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs["standalone_mode"] = False
+        from workflow.errors import CcnError
+
+        try:
+            rv = super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            _fail(f"{exc.format_message()}{hint}", 2)
+        except click.ClickException as exc:
+            _fail(exc.format_message(), exc.exit_code)
+        except click.Abort:
+            _fail("aborted", 1)
+        except CcnError as exc:
+            _fail(_one_line(str(exc)), 1)
+        except OSError as exc:
+            _fail(_one_line(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")), 1)
+        except Exception as exc:  # the user never sees a traceback
+            if os.environ.get("CCN_DEBUG"):
+                raise
+            _fail(_one_line(f"unexpected {type(exc).__name__}: {exc}"), 1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()) if "\n" in text else text
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+class Env:
+    def __init__(self, db: str | None, actor: str | None, lang: str) -> None:
+        self.db_option = db
+        self.actor_option = actor
+        self.lang = lang
+        self._engine: Engine | None = None
+
+    @property
+    def actor(self) -> str:
+        if self.actor_option:
+            return self.actor_option
+        if os.environ.get("CCN_ACTOR"):
+            return os.environ["CCN_ACTOR"]
+        try:
+            return getpass.getuser()
+        except (OSError, KeyError):
+            return f"uid:{os.getuid()}"
+
+    def url(self) -> tuple[str, str]:
+        from db import resolve_url
+
+        return resolve_url(self.db_option)
+
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from db import open_engine
+
+            self._engine = open_engine(self.url()[0])
+        return self._engine
+
+    def uow(self, readonly: bool = False) -> Any:
+        from db import SqlUnitOfWork
+
+        return SqlUnitOfWork(self.engine(), readonly=readonly)
+
+
+pass_env = click.make_pass_decorator(Env)
+
+
+def _date(value: str | None) -> date | None:
+    from workflow.clock import parse_date
+
+    return None if value is None else parse_date(value)
+
+
+def _format_option(choices: Sequence[str] = FORMATS, default: str = "table") -> Any:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=default,
+        show_default=True,
+        help="Output format.",
+    )
+
+
+# ---------------------------------------------------------------- output
+
+
+def _width(text: str) -> int:
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in text
+    )
+
+
+def _cut(text: str, limit: int) -> str:
+    if _width(text) <= limit:
+        return text
+    out = ""
+    for ch in text:
+        if _width(out + ch) > limit - 1:
+            break
+        out += ch
+    return out + "…"
+
+
+def print_table(
+    headers: Sequence[str], rows: Iterable[Sequence[Any]], shrink: Sequence[int] = ()
+) -> None:
+    """Aligned columns within 80 terminal cells; `shrink` columns give way first."""
+    cells = [["" if v is None else str(v) for v in row] for row in rows]
+    widths = [_width(h) for h in headers]
+    for row in cells:
+        widths = [max(w, _width(c)) for w, c in zip(widths, row, strict=True)]
+    while sum(widths) + 2 * (len(widths) - 1) > TABLE_WIDTH and shrink:
+        widest = max(shrink, key=lambda i: widths[i])
+        if widths[widest] <= max(6, _width(headers[widest])):
+            break
+        widths[widest] -= 1
+    cells = [[_cut(c, w) for c, w in zip(row, widths, strict=True)] for row in cells]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v + " " * (w - _width(v)) for v, w in zip(values, widths, strict=True))
+
+    click.echo(line(headers).rstrip())
+    click.echo("  ".join("-" * w for w in widths))
+    for row in cells:
+        click.echo(line(row).rstrip())
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def print_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    from workflow.csvio import write_csv
+
+    out = io.StringIO(newline="")
+    write_csv(out, headers, rows)
+    click.echo(out.getvalue(), nl=False)
+
+
+def _label(state: str | None, lang: str) -> str:
+    from states import default_definition
+
+    if state is None:
+        return ""
+    d = default_definition()
+    return d.state(state).label(lang) if d.has_state(state) else state
+
+
+def cluster_json(v: ClusterView) -> dict[str, Any]:
+    c = v.cluster
+    return {
+        "code": c.code,
+        "name": c.name,
+        "locality": c.locality,
+        "area_ha": c.area_ha,
+        "developer": c.developer,
+        "state": c.state,
+        "since": c.since_on.isoformat(),
+        "days_in_state": v.days_in_state,
+        "allowed": list(v.allowed),
+        "next_state": v.next_state,
+        "workflow": c.workflow,
+    }
+
+
+def transition_json(t: Transition) -> dict[str, Any]:
+    from workflow.clock import iso_local
+
+    return {
+        "seq": t.seq,
+        "event": t.event,
+        "from_state": t.from_state,
+        "to_state": t.to_state,
+        "effective_at": iso_local(t.effective_at),
+        "recorded_at": iso_local(t.recorded_at),
+        "actor": t.actor,
+        "ref": t.ref,
+        "note": t.note,
+    }
+
+
+# ---------------------------------------------------------------- commands
+
+
+@click.group(name="ccn", cls=CcnGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    metavar="PATH|URL",
+    help="SQLite file or SQLAlchemy URL. Default: $CCN_DATABASE_URL, then a file "
+    "in the user data directory.",
+)
+@click.option(
+    "--actor", metavar="NAME", help="Who records the step. Default: $CCN_ACTOR, then the OS login."
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "vi"]),
+    envvar="CCN_LANG",
+    default="en",
+    show_default=True,
+    help="Language of state labels in tables ($CCN_LANG).",
+)
+@click.version_option("0.1.0", prog_name="ccn")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, actor: str | None, lang: str) -> None:
+    """Track industrial clusters (cụm công nghiệp) from planning to operation."""
+    ctx.obj = Env(db, actor, lang)
+
+
+@cli.command()
+@pass_env
+def init(env: Env) -> None:
+    """Create or upgrade the database schema (safe to run again)."""
+    from db import describe, open_engine
+    from db.schema import upgrade
+
+    url, source = env.url()
+    engine = open_engine(url, create_dir=True)
+    before, after = upgrade(engine)
+    where = f"{describe(url)} (from {source})"
+    if before == after:
+        click.echo(f"Database {where} is up to date (schema {after}).")
+    elif before is None:
+        click.echo(f"Initialised database {where} (schema {after}).")
+    else:
+        click.echo(f"Upgraded database {where} from schema {before} to {after}.")
+
+
+# -- clusters
+
+
+@cli.group()
+def cluster() -> None:
+    """Register, list, show, import and export clusters."""
+
+
+@cluster.command("add")
+@click.argument("code")
+@click.option("--name", required=True, help="Official name, e.g. 'Cụm công nghiệp Hợp Thành 1'.")
+@click.option("--locality", help="Commune, former district or other locality (free text).")
+@click.option("--area-ha", help="Area in hectares.")
+@click.option("--developer", help="Infrastructure developer (chủ đầu tư).")
+@click.option("--state", help="Register directly in this state (existing portfolios).")
+@click.option("--since", help="Date the cluster entered that state (YYYY-MM-DD or DD/MM/YYYY).")
+@click.option("--ref", help="Document reference, e.g. 'QĐ 1689/QĐ-UBND'.")
+@click.option("--note", help="Free note.")
+@pass_env
+def cluster_add(env: Env, code: str, name: str, locality: str | None, area_ha: str | None,
+                developer: str | None, state: str | None, since: str | None, ref: str | None,
+                note: str | None) -> None:  # fmt: skip
+    """Register a new cluster."""
+    from workflow.services import NewCluster, register
+
+    new = NewCluster(code, name, locality, area_ha, developer, state, _date(since), ref, note)
+    c = register(env.uow(), new, actor=env.actor)
+    click.echo(f"Registered {c.code} in {c.state} since {c.since_on.strftime('%d/%m/%Y')}.")
+
+
+@cluster.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--dry-run", is_flag=True, help="Check the file; store nothing.")
+@pass_env
+def cluster_import(env: Env, file: str, dry_run: bool) -> None:
+    """Register clusters from a CSV file, all or nothing.
+
+    Header: code,name,locality,area_ha,developer,state,since,ref (code and name
+    required). UTF-8, with or without BOM.
+    """
+    from workflow.csvio import read_clusters
+    from workflow.services import import_clusters
+
+    with click.open_file(file, "rb") as fh:
+        data = fh.read()
+    rows = read_clusters(data)
+    n = import_clusters(env.uow(), rows, actor=env.actor, dry_run=dry_run)
+    if dry_run:
+        click.echo(f"Dry run: {n} clusters would be imported; nothing stored.")
+    else:
+        click.echo(f"Imported {n} clusters.")
+
+
+@cluster.command("list")
+@click.option("--state", help="Only clusters in this state.")
+@click.option("--locality", help="Only clusters whose locality contains this text.")
+@_format_option()
+@pass_env
+def cluster_list(env: Env, state: str | None, locality: str | None, fmt: str) -> None:
+    """List clusters with their state and time in state."""
+    from workflow.services import list_clusters
+
+    views = list_clusters(env.uow(readonly=True), state=state, locality=locality)
+    _print_clusters(env, views, fmt)
+
+
+def _print_clusters(env: Env, views: Sequence[ClusterView], fmt: str) -> None:
+    if fmt == "json":
+        print_json([cluster_json(v) for v in views])
+        return
+    headers = ["code", "name", "locality", "state", "since", "days_in_state"]
+    if fmt == "csv":
+        print_csv(headers, [[row[k] for k in headers] for row in map(cluster_json, views)])
+        return
+    print_table(
+        ["Code", "Name", "Locality", "State", "Since", "Days"],
+        [
+            [
+                v.cluster.code,
+                v.cluster.name,
+                v.cluster.locality,
+                _label(v.cluster.state, env.lang),
+                v.cluster.since_on.strftime("%d/%m/%Y"),
+                v.days_in_state,
+            ]
+            for v in views
+        ],
+        shrink=(1, 2, 3),
+    )
+
+
+@cluster.command("show")
+@click.argument("code")
+@_format_option(("table", "json"))
+@pass_env
+def cluster_show(env: Env, code: str, fmt: str) -> None:
+    """Show one cluster and what can happen to it next."""
+    from workflow.services import show
+
+    data = cluster_json(show(env.uow(readonly=True), code))
+    if fmt == "json":
+        print_json(data)
+        return
+    data["state"] = f"{_label(data['state'], env.lang)} ({data['state']})"
+    data["since"] = date.fromisoformat(data["since"]).strftime("%d/%m/%Y")
+    data["allowed"] = ", ".join(data["allowed"]) or "-"
+    for key, value in data.items():
+        click.echo(f"{key + ':':<15}{'' if value is None else value}")
+
+
+@cluster.command("export")
+@_format_option(("csv", "json"), default="csv")
+@pass_env
+def cluster_export(env: Env, fmt: str) -> None:
+    """Export all clusters in the import format."""
+    from workflow.csvio import COLUMNS
+    from workflow.services import list_clusters
+
+    views = list_clusters(env.uow(readonly=True))
+    rows = [
+        [v.cluster.code, v.cluster.name, v.cluster.locality, v.cluster.area_ha,
+         v.cluster.developer, v.cluster.state, v.cluster.since_on.isoformat(),
+         v.cluster.last_ref]
+        for v in views
+    ]  # fmt: skip
+    if fmt == "json":
+        print_json([dict(zip(COLUMNS, r, strict=True)) for r in rows])
+    else:
+        print_csv(COLUMNS, rows)
+
+
+# -- transitions
+
+
+def _moved(t: Transition) -> None:
+    click.echo(
+        f"{t.code}: {t.from_state} -> {t.to_state} ({t.event}, seq {t.seq}, "
+        f"effective {t.effective_on.strftime('%d/%m/%Y')})"
+    )
+
+
+def _on_option() -> Callable[[Any], Any]:
+    return click.option("--on", help="Effective date (YYYY-MM-DD or DD/MM/YYYY). Default: now.")
+
+
+@cli.command()
+@click.argument("code")
+@click.option("--to", help="Expected next state; refused unless it is the next one.")
+@_on_option()
+@click.option("--ref", help="Document behind the step, e.g. 'QĐ 1689/QĐ-UBND'.")
+@click.option("--note", help="Free note.")
+@pass_env
+def advance(env: Env, code: str, to: str | None, on: str | None, ref: str | None,
+            note: str | None) -> None:  # fmt: skip
+    """Move a cluster to its next main-line state."""
+    from workflow import services
+
+    _moved(services.advance(env.uow(), code, actor=env.actor, to=to, on=_date(on), ref=ref,
+                            note=note))  # fmt: skip
+
+
+@cli.command("send-back")
+@click.argument("code")
+@click.option("--to", required=True, help="The earlier state to return to.")
+@click.option("--reason", required=True, help="Why, e.g. 'dossier incomplete'.")
+@_on_option()
+@pass_env
+def send_back(env: Env, code: str, to: str, reason: str, on: str | None) -> None:
+    """Send a cluster back to an earlier main-line state."""
+    from workflow import services
+
+    _moved(services.send_back(env.uow(), code, actor=env.actor, to=to, reason=reason,
+                              on=_date(on)))  # fmt: skip
+
+
+@cli.command()
+@click.argument("code")
+@click.option("--reason", required=True, help="Why the cluster is on hold.")
+@_on_option()
+@pass_env
+def suspend(env: Env, code: str, reason: str, on: str | None) -> None:
+    """Put a cluster on hold."""
+    from workflow import services
+
+    _moved(services.suspend(env.uow(), code, actor=env.actor, reason=reason, on=_date(on)))
+
+
+@cli.command()
+@click.argument("code")
+@_on_option()
+@click.option("--note", help="Free note.")
+@click.option("--to", help="Only for clusters registered as suspended: the state to resume to.")
+@pass_env
+def resume(env: Env, code: str, on: str | None, note: str | None, to: str | None) -> None:
+    """Resume a suspended cluster in the state it left."""
+    from workflow import services
+
+    _moved(services.resume(env.uow(), code, actor=env.actor, on=_date(on), note=note, to=to))
+
+
+@cli.command()
+@click.argument("code")
+@click.option("--reason", required=True, help="Why the cluster is cancelled.")
+@_on_option()
+@click.option("--ref", help="Decision behind the cancellation.")
+@pass_env
+def cancel(env: Env, code: str, reason: str, on: str | None, ref: str | None) -> None:
+    """Cancel a cluster (terminal)."""
+    from workflow import services
+
+    _moved(services.cancel(env.uow(), code, actor=env.actor, reason=reason, on=_date(on),
+                           ref=ref))  # fmt: skip
+
+
+@cli.command()
+@click.argument("code")
+@_format_option()
+@pass_env
+def history(env: Env, code: str, fmt: str) -> None:
+    """Show a cluster's full transition history, oldest first."""
+    from workflow import services
+
+    entries = [transition_json(t) for t in services.history(env.uow(readonly=True), code)]
+    if fmt == "json":
+        print_json(entries)
+        return
+    keys = list(HISTORY_KEYS)
+    if fmt == "csv":
+        print_csv(keys, [[e[k] for k in keys] for e in entries])
+        return
+    print_table(
+        ["#", "Event", "To", "Effective", "Actor", "Ref", "Note"],
+        [
+            [
+                e["seq"],
+                e["event"],
+                e["to_state"],
+                date.fromisoformat(e["effective_at"][:10]).strftime("%d/%m/%Y"),
+                e["actor"],
+                e["ref"],
+                e["note"],
+            ]
+            for e in entries
+        ],
+        shrink=(4, 5, 6),
+    )
+
+
+# -- workflow
+
+
+@cli.group("workflow")
+def workflow_group() -> None:
+    """Inspect the workflow definition."""
+
+
+@workflow_group.command("show")
+@_format_option(("table", "json"))
+@pass_env
+def workflow_show(env: Env, fmt: str) -> None:
+    """Print the default workflow definition."""
+    from states import default_definition
+
+    d = default_definition()
+    if fmt == "json":
+        print_json(
+            {
+                "name": d.name,
+                "version": d.version,
+                "initial": d.initial,
+                "terminal": list(d.terminal),
+                "main_line": list(d.main_line),
+                "backdate_limit_days": d.backdate_limit_days,
+                "states": [
+                    {
+                        "name": s.name,
+                        "label_vi": s.label_vi,
+                        "label_en": s.label_en,
+                        "threshold": None
+                        if s.threshold is None
+                        else {"value": s.threshold.value, "unit": s.threshold.unit},
+                        "requires": list(s.requires),
+                    }
+                    for s in d.states
+                ],
+                "events": [
+                    {
+                        "name": e.name,
+                        "target": e.target,
+                        "roles": list(e.roles),
+                        "requires": list(e.requires),
+                        "moves": [list(m) for m in e.moves],
+                    }
+                    for e in d.events
+                ],
+                "roles": {k: list(v) for k, v in d.roles},
+                "sha256": d.sha256,
+            }
+        )
+        return
+    click.echo(f"Workflow {d.key}: {d.label_vi if env.lang == 'vi' else d.label_en}")
+    click.echo(f"sha256 {d.sha256}")
+    click.echo()
+    print_table(
+        ["State", "Label", "Threshold", "Requires"],
+        [
+            [
+                s.name,
+                s.label(env.lang),
+                str(s.threshold) if s.threshold else "-",
+                ", ".join(s.requires) or "-",
+            ]
+            for s in d.states
+        ],
+        shrink=(1,),
+    )
+    click.echo()
+    print_table(
+        ["Event", "Roles", "Requires", "From -> to"],
+        [
+            [
+                e.name,
+                ", ".join(e.roles),
+                ", ".join(e.requires) or "-",
+                f"{len(e.moves)} moves"
+                if len(e.moves) > 2
+                else "; ".join(f"{a}->{b}" for a, b in e.moves),
+            ]
+            for e in d.events
+        ],
+    )
+
+
+@workflow_group.command("diagram")
+def workflow_diagram() -> None:
+    """Print the workflow as a Mermaid stateDiagram-v2."""
+    from states import default_definition
+    from workflow.diagram import mermaid
+
+    click.echo(mermaid(default_definition()))
+
+
+# -- demo
+
+
+@cli.command()
+@click.option("--dir", "directory", type=click.Path(file_okay=False), help="Where to put demo.db.")
+def demo(directory: str | None) -> None:
+    """Build a demo DB with the Lạng Sơn portfolio and show it."""
+    import tempfile
+    from pathlib import Path
+
+    from db import open_engine, to_url
+    from db.schema import upgrade
+    from workflow.demo import seed
+    from workflow.services import list_clusters
+
+    folder = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="ccn-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "demo.db"
+    for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        stale.unlink(missing_ok=True)
+    env = Env(str(path), "demo", "en")
+    upgrade(open_engine(to_url(str(path))))
+    seed(env.uow)
+    views = list_clusters(env.uow(readonly=True))
+    click.echo(f"Demo portfolio: Lạng Sơn, {len(views)} clusters.")
+    click.echo()
+    _print_clusters(env, views, "table")
+    click.echo()
+    click.echo(f"Demo database: {path}")
+    click.echo(f"Explore it, e.g.: ccn --db {path} history HT1")
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""Choosing the database and opening it with the settings ccn relies on.
+
+Nothing here runs at import time: engines are made on demand.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from workflow.errors import StorageError
+
+ENV_URL = "CCN_DATABASE_URL"
+BUSY_TIMEOUT_MS = 30_000
+CONNECT_TIMEOUT_S = 5
+
+
+def default_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("ccn", appauthor=False) / "ccn.db"
+
+
+def resolve_url(option: str | None) -> tuple[str, str]:
+    """Return (url, where it came from): --db, then the environment, then the default."""
+    if option:
+        return to_url(option), "--db"
+    env = os.environ.get(ENV_URL)
+    if env:
+        return to_url(env), ENV_URL
+    return to_url(str(default_path())), "default"
+
+
+def to_url(value: str) -> str:
+    """Accept an SQLAlchemy URL or a plain file path."""
+    if "://" in value:
+        try:
+            make_url(value)
+        except ArgumentError as exc:
+            raise StorageError(f"invalid database URL {value!r}: {exc}") from None
+        return value
+    return f"sqlite:///{Path(value).expanduser().resolve()}"
+
+
+def describe(url: str) -> str:
+    """The URL as it may be printed: never with its password."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def sqlite_path(url: str) -> Path | None:
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database)
+
+
+def open_engine(url: str, *, create_dir: bool = False) -> Engine:
+    u = make_url(url)
+    backend = u.get_backend_name()
+    if backend == "sqlite":
+        path = sqlite_path(url)
+        if path is not None:
+            if create_dir:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            elif not path.parent.is_dir():
+                raise StorageError(f"database directory {path.parent} does not exist")
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        _configure_sqlite(engine)
+        return engine
+    if backend == "postgresql":
+        args: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT_S}
+        if u.drivername == "postgresql":
+            u = u.set(drivername="postgresql+psycopg")
+        return create_engine(u, connect_args=args, pool_pre_ping=False)
+    raise StorageError(f"unsupported database {backend!r}: use SQLite or PostgreSQL")
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control from the driver so BEGIN IMMEDIATE below is real.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys = ON")
+        mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode != "wal":
+            cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = FULL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Writers take the lock up front, so a concurrent writer waits on the
+        # busy timeout instead of failing later with "database is locked".
+        if conn.get_execution_options().get("ccn_readonly"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")

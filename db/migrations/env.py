@@ -1,0 +1,26 @@
+"""Alembic environment: runs on the engine ccn hands over, never on a config file."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from db.models import Base
+
+config = context.config
+
+
+def run() -> None:
+    engine = config.attributes["engine"]
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=Base.metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+run()

@@ -1,0 +1,258 @@
+"""The storage ports of `workflow/`, implemented with SQLAlchemy Core statements.
+
+Rows are read as plain tuples and turned into domain objects: no ORM identity
+map, no lazy loading, so the cost per row stays close to the driver's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Row, and_, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from states import Definition, parse_definition
+from workflow.errors import ConcurrentChange, StorageError
+from workflow.model import Cluster, Transition
+from workflow.validate import code_key
+
+from .models import ClusterRow, TransitionRow, WorkflowRow
+
+_PARSED: dict[str, Definition] = {}
+C = ClusterRow.__table__.c
+T = TransitionRow.__table__.c
+W = WorkflowRow.__table__.c
+
+_CLUSTER_COLUMNS = (
+    C.code,
+    C.name,
+    C.state,
+    C.since,
+    C.since_on,
+    W.name,
+    W.version,
+    C.locality,
+    C.area_ha,
+    C.developer,
+    C.suspended_from,
+    C.version,
+    C.last_seq,
+    C.head_hash,
+    T.actor,
+    T.ref,
+)
+
+
+def _cluster(row: Row[Any]) -> Cluster:
+    (code, name, state, since, since_on, wname, wversion, locality, area, developer,
+     suspended_from, version, last_seq, head, actor, ref) = row  # fmt: skip
+    return Cluster(
+        code=code,
+        name=name,
+        state=state,
+        since=since,
+        since_on=since_on,
+        workflow=f"{wname}@{wversion}",
+        locality=locality,
+        area_ha=area,
+        developer=developer,
+        suspended_from=suspended_from,
+        version=version,
+        last_seq=last_seq,
+        head_hash=head,
+        last_actor=actor,
+        last_ref=ref,
+    )
+
+
+def _cluster_select() -> Any:
+    return (
+        select(*_CLUSTER_COLUMNS)
+        .join(WorkflowRow, W.id == C.workflow_id)
+        .outerjoin(TransitionRow, and_(T.cluster_id == C.id, T.seq == C.last_seq))
+    )
+
+
+def _transition_values(cluster_id: int, t: Transition) -> dict[str, Any]:
+    return {
+        "cluster_id": cluster_id,
+        "seq": t.seq,
+        "event": t.event,
+        "from_state": t.from_state,
+        "to_state": t.to_state,
+        "effective_at": t.effective_at,
+        "effective_on": t.effective_on,
+        "recorded_at": t.recorded_at,
+        "actor": t.actor,
+        "ref": t.ref,
+        "note": t.note,
+        "prev_hash": t.prev_hash,
+        "hash": t.hash,
+        "db_user": t.db_user,
+    }
+
+
+def _cluster_values(c: Cluster, workflow_id: int) -> dict[str, Any]:
+    return {
+        "code": c.code,
+        "code_key": code_key(c.code),
+        "name": c.name,
+        "locality": c.locality,
+        "area_ha": c.area_ha,
+        "developer": c.developer,
+        "workflow_id": workflow_id,
+        "state": c.state,
+        "since": c.since,
+        "since_on": c.since_on,
+        "suspended_from": c.suspended_from,
+        "version": c.version,
+        "last_seq": c.last_seq,
+        "head_hash": c.head_hash,
+    }
+
+
+class SqlDefinitionStore:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._ids: dict[str, int] = {}
+
+    def pin(self, definition: Definition) -> None:
+        self.id_for(definition)
+
+    def id_for(self, definition: Definition) -> int:
+        if definition.key in self._ids:
+            return self._ids[definition.key]
+        row = self.session.execute(
+            select(W.id, W.sha256).where(W.name == definition.name, W.version == definition.version)
+        ).first()
+        if row is None:
+            from workflow.clock import now
+
+            wid = self.session.execute(
+                insert(WorkflowRow.__table__).returning(W.id),
+                {
+                    "name": definition.name,
+                    "version": definition.version,
+                    "sha256": definition.sha256,
+                    "text": definition.text,
+                    "created_at": now(),
+                },
+            ).scalar_one()
+        elif row.sha256 != definition.sha256:
+            raise StorageError(
+                f"workflow {definition.key} is stored with different content; "
+                "a changed definition needs a new version"
+            )
+        else:
+            wid = row.id
+        self._ids[definition.key] = wid
+        return wid
+
+    def get(self, key: str) -> Definition:
+        name, _, version = key.partition("@")
+        row = self.session.execute(
+            select(W.sha256, W.text).where(W.name == name, W.version == version)
+        ).first()
+        if row is None:
+            raise StorageError(f"workflow {key} is not stored in the database")
+        if row.sha256 not in _PARSED:
+            _PARSED[row.sha256] = parse_definition(row.text, source=key)
+        return _PARSED[row.sha256]
+
+
+class SqlClusterRepository:
+    def __init__(self, session: Session, definitions: SqlDefinitionStore) -> None:
+        self.session = session
+        self.definitions = definitions
+
+    def get(self, code: str) -> Cluster | None:
+        row = self.session.execute(_cluster_select().where(C.code_key == code_key(code))).first()
+        return _cluster(row) if row else None
+
+    def existing_codes(self, codes: Iterable[str]) -> dict[str, str]:
+        keys = sorted({code_key(c) for c in codes})
+        found: dict[str, str] = {}
+        # Chunked so that a 100,000-row import stays within bound-parameter limits.
+        for i in range(0, len(keys), 5000):
+            chunk = keys[i : i + 5000]
+            for key, code in self.session.execute(
+                select(C.code_key, C.code).where(C.code_key.in_(chunk))
+            ):
+                found[key] = code
+        return found
+
+    def _workflow_id(self, key: str) -> int:
+        return self.definitions.id_for(self.definitions.get(key))
+
+    def add(self, cluster: Cluster, first: Transition) -> None:
+        self.add_many([(cluster, first)])
+
+    def add_many(self, items: Sequence[tuple[Cluster, Transition]]) -> None:
+        if not items:
+            return
+        wf_ids = {key: self._workflow_id(key) for key in {c.workflow for c, _ in items}}
+        ids = self.session.execute(
+            insert(ClusterRow.__table__).returning(C.id, sort_by_parameter_order=True),
+            [_cluster_values(c, wf_ids[c.workflow]) for c, _ in items],
+        ).scalars()
+        self.session.execute(
+            insert(TransitionRow.__table__),
+            [_transition_values(cid, t) for cid, (_, t) in zip(ids, items, strict=True)],
+        )
+
+    def save(self, cluster: Cluster, expected_version: int, transition: Transition) -> None:
+        key = code_key(cluster.code)
+        cluster_id = self.session.execute(
+            update(ClusterRow.__table__)
+            .where(C.code_key == key, C.version == expected_version)
+            .values(
+                state=cluster.state,
+                since=cluster.since,
+                since_on=cluster.since_on,
+                suspended_from=cluster.suspended_from,
+                version=cluster.version,
+                last_seq=cluster.last_seq,
+                head_hash=cluster.head_hash,
+            )
+            .returning(C.id)
+        ).scalar()
+        if cluster_id is None:
+            now_state = self.session.execute(select(C.state).where(C.code_key == key)).scalar()
+            self.session.rollback()
+            raise ConcurrentChange(cluster.code, now_state or "an unknown state")
+        self.session.execute(
+            insert(TransitionRow.__table__), _transition_values(cluster_id, transition)
+        )
+
+    def list(self, state: str | None = None, locality: str | None = None) -> list[Cluster]:
+        query = _cluster_select().order_by(C.code_key)
+        if state is not None:
+            query = query.where(C.state == state)
+        if locality:
+            query = query.where(func.lower(C.locality).contains(locality.lower(), autoescape=True))
+        return [_cluster(r) for r in self.session.execute(query)]
+
+    def history(self, code: str) -> list[Transition]:
+        query = (
+            select(
+                C.code,
+                T.seq,
+                T.event,
+                T.from_state,
+                T.to_state,
+                T.effective_at,
+                T.effective_on,
+                T.recorded_at,
+                T.actor,
+                T.ref,
+                T.note,
+                T.prev_hash,
+                T.hash,
+                T.db_user,
+            )
+            .join(ClusterRow, C.id == T.cluster_id)
+            .where(C.code_key == code_key(code))
+            .order_by(T.seq)
+        )
+        return [Transition(*row) for row in self.session.execute(query)]

@@ -1,0 +1,83 @@
+"""Schema version checks and upgrades. Alembic is imported only to upgrade."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from workflow.errors import StorageError
+
+from .engine import describe
+from .errors import translate
+
+# The newest migration this code knows; tests check it against Alembic's head.
+HEAD = "0001"
+KNOWN = ("0001",)
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+_checked: set[str] = set()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with translate(engine.url), engine.connect() as conn:
+        try:
+            with conn.begin_nested() if engine.dialect.name == "postgresql" else _null():
+                return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except DBAPIError as exc:
+            if "alembic_version" in str(exc.orig):
+                return None
+            raise
+
+
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def check(engine: Engine) -> None:
+    """Refuse to work on a DB that is uninitialised, older or newer than this code."""
+    key = str(engine.url)
+    if key in _checked:
+        return
+    rev = current_revision(engine)
+    where = describe(str(engine.url))
+    if rev is None:
+        raise StorageError(f"database {where} is not initialised; run `ccn init`")
+    if rev not in KNOWN:
+        raise StorageError(
+            f"database {where} has schema {rev}, newer than this ccn knows ({HEAD}); upgrade ccn"
+        )
+    if rev != HEAD:
+        raise StorageError(f"database {where} has schema {rev}; run `ccn init` to upgrade it")
+    _checked.add(key)
+
+
+def alembic_config(engine: Engine) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
+    """Create or upgrade the schema. Returns (before, after) revisions."""
+    before = current_revision(engine)
+    if before is not None and before not in KNOWN:
+        raise StorageError(
+            f"database {describe(str(engine.url))} has schema {before}, newer than this ccn "
+            f"knows ({HEAD}); upgrade ccn"
+        )
+    from alembic import command
+
+    with translate(engine.url):
+        command.upgrade(alembic_config(engine), revision)
+    _checked.discard(str(engine.url))
+    return before, current_revision(engine)

@@ -1,0 +1,54 @@
+"""Unit of work: one short database transaction per use case."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from . import schema
+from .errors import storage_error
+from .repository import SqlClusterRepository, SqlDefinitionStore
+
+
+class SqlUnitOfWork:
+    clusters: SqlClusterRepository
+    definitions: SqlDefinitionStore
+
+    def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
+        self.engine = engine
+        self.readonly = readonly
+
+    def __enter__(self) -> Self:
+        schema.check(self.engine)
+        bind = self.engine.execution_options(ccn_readonly=True) if self.readonly else self.engine
+        self.session = Session(bind=bind, expire_on_commit=False)
+        self.definitions = SqlDefinitionStore(self.session)
+        self.clusters = SqlClusterRepository(self.session, self.definitions)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Anything not committed by the use case is dropped: no half-written step.
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+        if isinstance(exc, DBAPIError):
+            raise storage_error(exc, self.engine.url) from None
+
+    def commit(self) -> None:
+        try:
+            self.session.commit()
+        except DBAPIError as exc:
+            raise storage_error(exc, self.engine.url) from None
+
+    def rollback(self) -> None:
+        self.session.rollback()

@@ -1,0 +1,17 @@
+"""Workflow definitions as versioned data (standard library only)."""
+
+from .definition import ROLES, UNITS, Definition, EventDef, StateDef, Threshold
+from .loader import DefinitionError, default_definition, load_definition, parse_definition
+
+__all__ = [
+    "ROLES",
+    "UNITS",
+    "Definition",
+    "DefinitionError",
+    "EventDef",
+    "StateDef",
+    "Threshold",
+    "default_definition",
+    "load_definition",
+    "parse_definition",
+]

@@ -1,0 +1,101 @@
+"""Workflow definitions as immutable data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+UNITS = ("days", "working_days")
+TARGET_KINDS = ("single", "chosen", "origin")
+ROLES = ("staff", "supervisor", "auditor", "admin")
+
+
+@dataclass(frozen=True)
+class Threshold:
+    value: int
+    unit: str  # one of UNITS
+
+    def __str__(self) -> str:
+        return f"{self.value}{'wd' if self.unit == 'working_days' else 'd'}"
+
+
+@dataclass(frozen=True)
+class StateDef:
+    name: str
+    label_vi: str
+    label_en: str
+    threshold: Threshold | None = None
+    requires: tuple[str, ...] = ()
+
+    def label(self, lang: str) -> str:
+        return self.label_vi if lang == "vi" else self.label_en
+
+
+@dataclass(frozen=True)
+class EventDef:
+    name: str
+    label_vi: str
+    label_en: str
+    target: str
+    moves: tuple[tuple[str, str], ...]
+    roles: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+
+    def targets_from(self, state: str) -> tuple[str, ...]:
+        return tuple(dst for src, dst in self.moves if src == state)
+
+
+@dataclass(frozen=True)
+class Definition:
+    name: str
+    version: str
+    label_vi: str
+    label_en: str
+    initial: str
+    terminal: tuple[str, ...]
+    main_line: tuple[str, ...]
+    states: tuple[StateDef, ...]
+    events: tuple[EventDef, ...]
+    roles: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    backdate_limit_days: int = 30
+    calendar: str | None = None
+    text: str = field(default="", repr=False, compare=False)
+    sha256: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.states)
+
+    def state(self, name: str) -> StateDef:
+        for s in self.states:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def event(self, name: str) -> EventDef:
+        for e in self.events:
+            if e.name == name:
+                return e
+        raise KeyError(name)
+
+    def has_state(self, name: str) -> bool:
+        return any(s.name == name for s in self.states)
+
+    def has_event(self, name: str) -> bool:
+        return any(e.name == name for e in self.events)
+
+    def roles_for(self, event: str) -> tuple[str, ...]:
+        for name, roles in self.roles:
+            if name == event:
+                return roles
+        return self.event(event).roles if self.has_event(event) else ()
+
+    def next_state(self, state: str) -> str | None:
+        """The next main-line state, or None at the end or off the line."""
+        if state not in self.main_line or state in self.terminal:
+            return None
+        i = self.main_line.index(state)
+        return self.main_line[i + 1] if i + 1 < len(self.main_line) else None

@@ -1,0 +1,216 @@
+"""Load and validate workflow definitions from TOML.
+
+Every problem is caught here, at load time, so that the engine never meets a
+definition it cannot run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections import deque
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .definition import ROLES, TARGET_KINDS, UNITS, Definition, EventDef, StateDef, Threshold
+
+DEFAULT_WORKFLOW = "cluster_establishment.toml"
+
+
+class DefinitionError(ValueError):
+    """A workflow definition is invalid. Carries the offending state, if any."""
+
+    def __init__(self, problem: str, state: str | None = None, source: str = "") -> None:
+        self.problem = problem
+        self.state = state
+        self.source = source
+        where = f"{source}: " if source else ""
+        super().__init__(f"invalid workflow definition: {where}{problem}")
+
+
+def default_definition() -> Definition:
+    text = resources.files(__package__).joinpath(DEFAULT_WORKFLOW).read_text(encoding="utf-8")
+    return parse_definition(text, source=DEFAULT_WORKFLOW)
+
+
+def load_definition(path: str | Path) -> Definition:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DefinitionError(f"cannot read {p}: {exc}") from exc
+    return parse_definition(text, source=str(p))
+
+
+def parse_definition(text: str, source: str = "") -> Definition:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DefinitionError(f"not valid TOML: {exc}", source=source) from exc
+    try:
+        definition = _build(raw, text)
+        _validate(definition)
+    except DefinitionError as exc:
+        raise DefinitionError(exc.problem, exc.state, source) from None
+    return definition
+
+
+def _str(table: dict[str, Any], key: str, where: str, state: str | None = None) -> str:
+    value = table.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise DefinitionError(f"{where}: '{key}' must be a non-empty string", state)
+    return value
+
+
+def _names(value: Any, where: str, state: str | None = None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise DefinitionError(f"{where} must be a list of names", state)
+    return tuple(value)
+
+
+def _threshold(raw: Any, state: str) -> Threshold | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise DefinitionError(f"state '{state}': threshold must be a table", state)
+    value, unit = raw.get("value"), raw.get("unit")
+    if unit not in UNITS:
+        raise DefinitionError(
+            f"state '{state}': bad threshold unit {unit!r} (use {' or '.join(UNITS)})", state
+        )
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise DefinitionError(f"state '{state}': threshold value must be a positive integer", state)
+    return Threshold(value, unit)
+
+
+def _build(raw: dict[str, Any], text: str) -> Definition:
+    wf = raw.get("workflow")
+    if not isinstance(wf, dict):
+        raise DefinitionError("missing [workflow] table")
+    states: list[StateDef] = []
+    for s in raw.get("states", []):
+        name = _str(s, "name", "a state")
+        states.append(
+            StateDef(
+                name=name,
+                label_vi=_str(s, "label_vi", f"state '{name}'", name),
+                label_en=_str(s, "label_en", f"state '{name}'", name),
+                threshold=_threshold(s.get("threshold"), name),
+                requires=_names(s.get("requires"), f"state '{name}': requires", name),
+            )
+        )
+    events: list[EventDef] = []
+    for e in raw.get("events", []):
+        name = _str(e, "name", "an event")
+        moves = e.get("moves", [])
+        if not isinstance(moves, list) or not all(
+            isinstance(m, list) and len(m) == 2 and all(isinstance(x, str) for x in m)
+            for m in moves
+        ):
+            raise DefinitionError(f"event '{name}': moves must be [from, to] pairs")
+        events.append(
+            EventDef(
+                name=name,
+                label_vi=_str(e, "label_vi", f"event '{name}'"),
+                label_en=_str(e, "label_en", f"event '{name}'"),
+                target=e.get("target", "single"),
+                moves=tuple((a, b) for a, b in moves),
+                roles=_names(e.get("roles"), f"event '{name}': roles"),
+                requires=_names(e.get("requires"), f"event '{name}': requires"),
+            )
+        )
+    roles_table = wf.get("roles", {})
+    if not isinstance(roles_table, dict):
+        raise DefinitionError("[workflow.roles] must be a table")
+    limit = wf.get("backdate_limit_days", 30)
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+        raise DefinitionError("backdate_limit_days must be a non-negative integer")
+    return Definition(
+        name=_str(wf, "name", "[workflow]"),
+        version=_str(wf, "version", "[workflow]"),
+        label_vi=wf.get("label_vi", ""),
+        label_en=wf.get("label_en", ""),
+        initial=_str(wf, "initial", "[workflow]"),
+        terminal=_names(wf.get("terminal"), "terminal"),
+        main_line=_names(wf.get("main_line"), "main_line"),
+        states=tuple(states),
+        events=tuple(events),
+        roles=tuple((k, _names(v, f"roles for '{k}'")) for k, v in roles_table.items()),
+        backdate_limit_days=limit,
+        calendar=wf.get("calendar"),
+        text=text,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
+
+
+def _unique(names: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for n in names:
+        if n in seen:
+            raise DefinitionError(f"duplicate {what} name '{n}'", n if what == "state" else None)
+        seen.add(n)
+
+
+def _validate(d: Definition) -> None:
+    if not d.states:
+        raise DefinitionError("no states declared")
+    _unique([s.name for s in d.states], "state")
+    _unique([e.name for e in d.events], "event")
+    known = set(d.state_names)
+
+    def check_state(name: str, where: str) -> None:
+        if name not in known:
+            raise DefinitionError(f"{where} names unknown state '{name}'", name)
+
+    check_state(d.initial, "initial")
+    for t in d.terminal:
+        check_state(t, "terminal")
+    _unique(list(d.main_line), "main-line")
+    for m in d.main_line:
+        check_state(m, "main_line")
+    for e in d.events:
+        if e.target not in TARGET_KINDS:
+            raise DefinitionError(
+                f"event '{e.name}': bad target kind {e.target!r} (use {', '.join(TARGET_KINDS)})"
+            )
+        if not e.roles:
+            raise DefinitionError(f"event '{e.name}' declares no roles")
+        for src, dst in e.moves:
+            check_state(src, f"event '{e.name}' source")
+            check_state(dst, f"event '{e.name}' target")
+            if src in d.terminal:
+                raise DefinitionError(f"event '{e.name}' leaves terminal state '{src}'", src)
+        if e.target == "single":
+            sources = [src for src, _ in e.moves]
+            for src in sources:
+                if sources.count(src) > 1:
+                    raise DefinitionError(
+                        f"event '{e.name}' has several targets from '{src}' but target = 'single'",
+                        src,
+                    )
+    for event_name, roles in d.roles + tuple((e.name, e.roles) for e in d.events):
+        for role in roles:
+            if role not in ROLES:
+                raise DefinitionError(
+                    f"roles for '{event_name}': unknown role '{role}' (use {', '.join(ROLES)})"
+                )
+    outgoing: dict[str, set[str]] = {s: set() for s in known}
+    for e in d.events:
+        for src, dst in e.moves:
+            outgoing[src].add(dst)
+    for s in d.state_names:
+        if s not in d.terminal and not outgoing[s]:
+            raise DefinitionError(f"state '{s}' is not terminal but has no way out", s)
+    reached = {d.initial}
+    queue = deque([d.initial])
+    while queue:
+        for nxt in outgoing[queue.popleft()]:
+            if nxt not in reached:
+                reached.add(nxt)
+                queue.append(nxt)
+    for s in d.state_names:
+        if s not in reached:
+            raise DefinitionError(f"state '{s}' is unreachable from '{d.initial}'", s)

@@ -1,0 +1,141 @@
+"""Fixtures: every DB-backed test runs on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg  # noqa: F401  (imported before any freezegun freeze: its C types need real datetimes)
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import create_engine, text
+
+from cli import cli
+from db import SqlUnitOfWork, open_engine
+from db.schema import upgrade
+
+from .pgserver import PgServer, find_bindir
+
+FROZEN_NOW = "2026-03-02 03:00:00"  # 10:00 in Vietnam, a Monday
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("CCN_DATABASE_URL", "CCN_ACTOR", "CCN_LANG"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer | None]:
+    bindir = find_bindir()
+    if bindir is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL server binaries not found, and CI=true requires them")
+        yield None
+        return
+    server = PgServer(bindir)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: PgServer | None) -> str | None:
+    """A migrated database that each test copies (CREATE DATABASE … TEMPLATE)."""
+    if pg_server is None:
+        return None
+    admin = create_engine(pg_server.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE ccn_template"))
+    admin.dispose()
+    engine = open_engine(pg_server.url("ccn_template"))
+    upgrade(engine)
+    engine.dispose()
+    return "ccn_template"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "ccn.db"
+    engine = open_engine(f"sqlite:///{path}", create_dir=True)
+    upgrade(engine)
+    engine.dispose()  # the last connection to close checkpoints and removes the WAL
+    assert not Path(f"{path}-wal").exists()
+    return path
+
+
+_counter = itertools.count()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    sqlite_template: Path,
+) -> Iterator[str]:
+    """The URL of a fresh, initialised database."""
+    if request.param == "sqlite":
+        path = tmp_path / "ccn.db"
+        shutil.copy(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    server: PgServer | None = request.getfixturevalue("pg_server")
+    if server is None:
+        pytest.skip("PostgreSQL server binaries not found (install postgresql to run these)")
+    template = request.getfixturevalue("pg_template")
+    name = f"t{os.getpid()}_{next(_counter)}"
+    admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE {template}'))
+    try:
+        yield server.url(name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Any]:
+    eng = open_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def uow(engine: Any) -> Callable[[], SqlUnitOfWork]:
+    return lambda: SqlUnitOfWork(engine)
+
+
+class Ccn:
+    """Runs the CLI in-process against one database, as one actor."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, actor: str = "tester", input: str | None = None) -> Result:
+        argv = ["--db", self.url, "--actor", actor, *args]
+        return self.runner.invoke(cli, argv, input=input, catch_exceptions=False)
+
+
+@pytest.fixture
+def ccn(db_url: str) -> Ccn:
+    return Ccn(db_url)
+
+
+def dump(url: str) -> list[tuple[Any, ...]]:
+    """Every row of every ccn table, for 'nothing changed' assertions."""
+    eng = open_engine(url)
+    rows: list[tuple[Any, ...]] = []
+    with eng.connect() as conn:
+        for table in ("workflows", "clusters", "transitions"):
+            rows += [(table, *r) for r in conn.execute(text(f"SELECT * FROM {table} ORDER BY id"))]
+    eng.dispose()
+    return rows

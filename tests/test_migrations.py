@@ -1,0 +1,67 @@
+"""The schema is owned by Alembic: no drift, safe re-runs, newer schemas refused."""
+
+from __future__ import annotations
+
+import pytest
+from alembic import command
+from alembic.script import ScriptDirectory
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from cli import cli
+from db import open_engine
+from db.schema import HEAD, alembic_config, upgrade
+
+from .conftest import dump
+
+
+def test_code_knows_the_newest_migration(engine) -> None:
+    assert ScriptDirectory.from_config(alembic_config(engine)).get_current_head() == HEAD
+
+
+def test_alembic_check_finds_no_drift(engine) -> None:
+    command.check(alembic_config(engine))  # raises when models and migrations disagree
+
+
+def test_init_twice_is_harmless(engine, db_url) -> None:
+    before = dump(db_url)
+    assert upgrade(engine) == (HEAD, HEAD)
+    assert dump(db_url) == before
+
+
+def test_newer_schema_is_refused_without_changes(db_url) -> None:
+    eng = open_engine(db_url)
+    with eng.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    eng.dispose()
+    before = dump(db_url)
+    for args in (["cluster", "list"], ["init"]):
+        r = CliRunner().invoke(cli, ["--db", db_url, *args])
+        assert r.exit_code == 1
+        assert "has schema 9999, newer than this ccn knows" in r.stderr
+        assert r.stderr.count("\n") == 1
+    assert dump(db_url) == before
+
+
+@pytest.mark.parametrize("kind", ["missing dir", "not sqlite", "read-only"])
+def test_unusable_sqlite_files_give_one_line(tmp_path, kind) -> None:
+    import os
+
+    path = tmp_path / "db.sqlite"
+    if kind == "missing dir":
+        path = tmp_path / "nope" / "db.sqlite"
+        expected = f"Error: database directory {tmp_path / 'nope'} does not exist\n"
+    elif kind == "not sqlite":
+        path.write_bytes(b"this is not a database at all" * 100)
+        expected = f"Error: database sqlite:///{path} is not an SQLite database\n"
+    else:
+        CliRunner().invoke(cli, ["--db", str(path), "init"])
+        if os.geteuid() == 0:
+            pytest.skip("root ignores file permissions")
+        path.chmod(0o444)
+        expected = None
+    r = CliRunner().invoke(cli, ["--db", str(path), "cluster", "list"])
+    assert r.exit_code == 1
+    assert "Traceback" not in r.output
+    if expected:
+        assert r.stderr == expected

@@ -1,0 +1,49 @@
+"""Time: UTC inside, Asia/Ho_Chi_Minh for people, two accepted date formats."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from .errors import InvalidDate
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def today() -> date:
+    """Today's date in Vietnam, which is what "today" means to every user."""
+    return now().astimezone(LOCAL_TZ).date()
+
+
+def parse_date(text: str) -> date:
+    value = (text or "").strip()
+    if not value:
+        raise InvalidDate("date is empty (use YYYY-MM-DD or DD/MM/YYYY)", text)
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise InvalidDate(f"invalid date {text!r} (use YYYY-MM-DD or DD/MM/YYYY)", text)
+
+
+def local_date(moment: datetime) -> date:
+    return moment.astimezone(LOCAL_TZ).date()
+
+
+def start_of(day: date) -> datetime:
+    """A calendar date as an instant: midnight in Vietnam, in UTC."""
+    return datetime.combine(day, time(0), tzinfo=LOCAL_TZ).astimezone(UTC)
+
+
+def iso_local(moment: datetime) -> str:
+    return moment.astimezone(LOCAL_TZ).isoformat()
+
+
+def dmy(day: date) -> str:
+    return day.strftime("%d/%m/%Y")

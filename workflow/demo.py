@@ -1,0 +1,110 @@
+"""The Lạng Sơn seed portfolio (DOMAIN.md), with illustrative histories 2021–2025.
+
+15 clusters qualify under planning: 3 ready to build, 8 in establishment
+procedures and 4 in the plan but not yet compliant. Decision numbers are
+made up for the demo; the shape of each history follows the real procedure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from . import services
+from .ports import UnitOfWork
+from .services import NewCluster
+
+DEMO_AS_OF = date(2025, 12, 31)
+PLAN = ("2021-03-15", "QĐ 377/QĐ-UBND")  # cluster development plan approval
+
+# code, name, locality, area_ha, developer
+CLUSTERS: list[tuple[str, str, str, float, str | None]] = [
+    (
+        "DP2",
+        "Cụm công nghiệp địa phương số 2",
+        "Cao Lộc",
+        50.0,
+        "Công ty CP Đầu tư Hạ tầng Cao Lộc",
+    ),
+    ("HT1", "Cụm công nghiệp Hợp Thành 1", "Cao Lộc", 60.5, "Công ty TNHH Hợp Thành"),
+    ("BS2", "Cụm công nghiệp Bắc Sơn 2", "Bắc Sơn", 45.0, "Công ty CP Phát triển Bắc Sơn"),
+    ("HT2", "Cụm công nghiệp Hợp Thành 2", "Cao Lộc", 55.0, None),
+    ("DB1", "Cụm công nghiệp Đồng Bành", "Chi Lăng", 70.0, None),
+    ("QL1", "Cụm công nghiệp Quang Lang", "Chi Lăng", 48.0, None),
+    ("HL1", "Cụm công nghiệp Hữu Lũng 1", "Hữu Lũng", 75.0, None),
+    ("ND1", "Cụm công nghiệp Na Dương", "Lộc Bình", 40.0, None),
+    ("VQ1", "Cụm công nghiệp Văn Quan", "Văn Quan", 30.0, None),
+    ("TD1", "Cụm công nghiệp Tràng Định", "Tràng Định", 35.0, None),
+    ("HD1", "Cụm công nghiệp Hoàng Đồng", "TP Lạng Sơn", 42.0, None),
+    ("BG1", "Cụm công nghiệp Bình Gia", "Bình Gia", 25.0, None),
+    ("DL1", "Cụm công nghiệp Đình Lập", "Đình Lập", 30.0, None),
+    ("VL1", "Cụm công nghiệp Văn Lãng", "Văn Lãng", 36.0, None),
+    ("TT1", "Cụm công nghiệp Tân Thành", "Hữu Lũng", 50.0, None),
+]
+
+# Steps after registration in `planned`: (event, date, ref, note, to)
+Step = tuple[str, str, str | None, str | None, str | None]
+_READY_DP2: list[Step] = [
+    ("advance", "2021-09-10", "QĐ 1602/QĐ-UBND", "Phù hợp quy hoạch sử dụng đất", None),
+    ("advance", "2022-01-10", "TTr 05/TTr-UBND", "Hồ sơ thành lập nộp Sở Công Thương", None),
+    ("advance", "2022-06-20", "QĐ 1102/QĐ-UBND", "Quyết định thành lập CCN", None),
+    ("advance", "2022-11-15", "QĐ 2150/QĐ-UBND", "Chấp thuận chủ trương đầu tư hạ tầng", None),
+]
+_READY_HT1: list[Step] = [
+    ("advance", "2021-11-01", "QĐ 1890/QĐ-UBND", None, None),
+    ("advance", "2022-03-01", "TTr 12/TTr-UBND", None, None),
+    ("send_back", "2022-05-10", None, "Hồ sơ trả lại để bổ sung", "planning_compliant"),
+    ("advance", "2022-08-15", "TTr 31/TTr-UBND", "Nộp lại hồ sơ đã bổ sung", None),
+    ("advance", "2023-06-05", "QĐ 1689/QĐ-UBND", "Quyết định thành lập CCN Hợp Thành 1", None),
+    ("advance", "2024-03-20", "QĐ 512/QĐ-UBND", "Chấp thuận chủ trương đầu tư", None),
+]
+_READY_BS2: list[Step] = [
+    ("advance", "2021-10-05", "QĐ 1750/QĐ-UBND", None, None),
+    ("advance", "2022-09-12", "TTr 44/TTr-UBND", None, None),
+    ("advance", "2023-09-12", "QĐ 1720/QĐ-UBND", "Quyết định thành lập CCN Bắc Sơn 2", None),
+    ("suspend", "2024-01-15", None, "Chờ bố trí vốn của nhà đầu tư", None),
+    ("resume", "2024-04-10", None, "Nhà đầu tư xác nhận nguồn vốn", None),
+    ("advance", "2024-08-01", "QĐ 1333/QĐ-UBND", "Chấp thuận chủ trương đầu tư", None),
+]
+# Dates the eight clusters in procedure entered establishment; early ones stall.
+_IN_PROCEDURE = ["2024-11-18", "2025-03-03", "2025-06-16", "2025-08-11", "2025-09-22",
+                 "2025-10-20", "2025-11-10", "2025-12-01"]  # fmt: skip
+
+
+def _history(index: int) -> list[Step]:
+    if index == 0:
+        return _READY_DP2
+    if index == 1:
+        return _READY_HT1
+    if index == 2:
+        return _READY_BS2
+    if index < 11:
+        entered = _IN_PROCEDURE[index - 3]
+        year = int(entered[:4]) - 1
+        return [
+            ("advance", f"{year}-06-{10 + index:02d}", f"QĐ {900 + index}/QĐ-UBND", None, None),
+            ("advance", entered, f"TTr {index}/TTr-UBND", "Hồ sơ thành lập đang thẩm định", None),
+        ]
+    return []
+
+
+def seed(uow: Callable[[], UnitOfWork], actor: str = "demo") -> None:
+    for i, (code, name, locality, area, developer) in enumerate(CLUSTERS):
+        since = date.fromisoformat(PLAN[0])
+        services.register(
+            uow(),
+            NewCluster(code, name, locality, area, developer, since=since, ref=PLAN[1]),
+            actor=actor,
+        )
+        for event, on, ref, note, to in _history(i):
+            day = date.fromisoformat(on)
+            if event == "advance":
+                services.advance(uow(), code, actor=actor, on=day, ref=ref, note=note)
+            elif event == "send_back":
+                assert to is not None and note is not None
+                services.send_back(uow(), code, actor=actor, to=to, reason=note, on=day)
+            elif event == "suspend":
+                assert note is not None
+                services.suspend(uow(), code, actor=actor, reason=note, on=day)
+            elif event == "resume":
+                services.resume(uow(), code, actor=actor, on=day, note=note)

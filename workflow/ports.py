@@ -1,0 +1,59 @@
+"""What the use cases need from storage. `db/` implements these."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from types import TracebackType
+from typing import Protocol, Self
+
+from states import Definition
+
+from .model import Cluster, Transition
+
+
+class ClusterRepository(Protocol):
+    def get(self, code: str) -> Cluster | None:
+        """The cluster whose code matches `code` ignoring case."""
+
+    def existing_codes(self, codes: Iterable[str]) -> dict[str, str]:
+        """Map case-folded key -> stored code for those of `codes` already present."""
+
+    def add(self, cluster: Cluster, first: Transition) -> None: ...
+
+    def add_many(self, items: Sequence[tuple[Cluster, Transition]]) -> None: ...
+
+    def save(self, cluster: Cluster, expected_version: int, transition: Transition) -> None:
+        """Store the moved cluster and its new history entry together.
+
+        Raises ConcurrentChange when the stored version is no longer
+        `expected_version`.
+        """
+
+    def list(self, state: str | None = None, locality: str | None = None) -> list[Cluster]: ...
+
+    def history(self, code: str) -> list[Transition]: ...
+
+
+class DefinitionStore(Protocol):
+    def pin(self, definition: Definition) -> None:
+        """Store the definition text once, refusing a changed text under the same version."""
+
+    def get(self, key: str) -> Definition: ...
+
+
+class UnitOfWork(Protocol):
+    clusters: ClusterRepository
+    definitions: DefinitionStore
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...

@@ -1,0 +1,355 @@
+"""Use cases: each one is a single unit of work, committed whole or not at all."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from states import Definition, default_definition
+
+from . import clock
+from .chain import entry_hash
+from .engine import engine_for
+from .errors import (
+    CcnError,
+    DateOutOfRange,
+    DuplicateCluster,
+    ImportRejected,
+    InvalidInput,
+    MissingField,
+    UnknownCluster,
+    UnknownState,
+)
+from .model import GENESIS, Cluster, Transition
+from .ports import UnitOfWork
+from .validate import clean_area, clean_code, clean_text, code_key
+
+
+@dataclass(frozen=True)
+class NewCluster:
+    """What staff supply to register a cluster (one CLI call or one CSV row)."""
+
+    code: str
+    name: str
+    locality: str | None = None
+    area_ha: str | float | None = None
+    developer: str | None = None
+    state: str | None = None
+    since: date | None = None
+    ref: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ClusterView:
+    cluster: Cluster
+    days_in_state: int
+    allowed: tuple[str, ...]
+    next_state: str | None
+
+
+def _entry(
+    code: str,
+    seq: int,
+    event: str,
+    from_state: str | None,
+    to_state: str,
+    effective_at: datetime,
+    actor: str,
+    ref: str | None,
+    note: str | None,
+    prev_hash: str,
+) -> Transition:
+    recorded = clock.now()
+    digest = entry_hash(
+        code, seq, event, from_state, to_state, effective_at, recorded, actor, ref, note, prev_hash
+    )
+    return Transition(
+        code=code,
+        seq=seq,
+        event=event,
+        from_state=from_state,
+        to_state=to_state,
+        effective_at=effective_at,
+        effective_on=clock.local_date(effective_at),
+        recorded_at=recorded,
+        actor=actor,
+        ref=ref,
+        note=note,
+        prev_hash=prev_hash,
+        hash=digest,
+    )
+
+
+def _effective(code: str, on: date | None, current: Cluster | None = None) -> datetime:
+    """The instant a step took effect: now, or the start of the given day."""
+    if on is None:
+        return clock.now()
+    today = clock.today()
+    if on > today:
+        raise DateOutOfRange(
+            code, f"effective date {clock.dmy(on)} is in the future (today is {clock.dmy(today)})"
+        )
+    if current is None:
+        return clock.start_of(on)
+    if on < current.since_on:
+        raise DateOutOfRange(
+            code,
+            f"effective date {clock.dmy(on)} is before cluster {code} entered "
+            f"{current.state} on {clock.dmy(current.since_on)}",
+        )
+    # Same day as the last step: keep effective instants in recorded order.
+    return max(clock.start_of(on), current.since)
+
+
+def _require_fields(
+    d: Definition, code: str, event: str, target: str, ref: str | None, note: str | None
+) -> None:
+    given = {"ref": ref, "note": note, "reason": note}
+    if d.has_event(event):
+        ev = d.event(event)
+        for f in ev.requires:
+            if not given.get(f):
+                raise MissingField(code, event, f)
+        if ev.target != "single":
+            # Going back (send_back, resume) returns to evidence already on file.
+            return
+    for f in d.state(target).requires:
+        if not given.get(f):
+            raise MissingField(code, event, f, state=target)
+
+
+def _actor(actor: str) -> str:
+    value = clean_text(actor, "actor")
+    if value is None:
+        raise InvalidInput("actor is required (use --actor or CCN_ACTOR)", field="actor")
+    return value
+
+
+def _prepare(d: Definition, new: NewCluster, actor: str) -> tuple[Cluster, Transition]:
+    """Validate one registration without touching storage."""
+    code = clean_code(new.code)
+    name = clean_text(new.name, "name", required=True)
+    assert name is not None
+    state = (new.state or "").strip() or d.initial
+    if not d.has_state(state):
+        raise UnknownState(state, d.state_names)
+    ref = clean_text(new.ref, "ref")
+    note = clean_text(new.note, "note")
+    _require_fields(d, code, "register", state, ref, note)
+    effective_at = _effective(code, new.since)
+    first = _entry(code, 1, "register", None, state, effective_at, actor, ref, note, GENESIS)
+    cluster = Cluster(
+        code=code,
+        name=name,
+        state=state,
+        since=effective_at,
+        since_on=first.effective_on,
+        workflow=d.key,
+        locality=clean_text(new.locality, "locality"),
+        area_ha=clean_area(new.area_ha),
+        developer=clean_text(new.developer, "developer"),
+        version=1,
+        last_seq=1,
+        head_hash=first.hash,
+    )
+    return cluster, first
+
+
+def register(
+    uow: UnitOfWork, new: NewCluster, *, actor: str, definition: Definition | None = None
+) -> Cluster:
+    d = definition or default_definition()
+    cluster, first = _prepare(d, new, _actor(actor))
+    with uow:
+        uow.definitions.pin(d)
+        existing = uow.clusters.existing_codes([cluster.code])
+        if existing:
+            raise DuplicateCluster(cluster.code, next(iter(existing.values())))
+        uow.clusters.add(cluster, first)
+        uow.commit()
+    return cluster
+
+
+def import_clusters(
+    uow: UnitOfWork,
+    rows: Sequence[tuple[int, NewCluster]],
+    *,
+    actor: str,
+    dry_run: bool = False,
+    definition: Definition | None = None,
+) -> int:
+    """Register many clusters at once: all of them, or none if any row is bad."""
+    d = definition or default_definition()
+    who = _actor(actor)
+    problems: list[str] = []
+    prepared: list[tuple[Cluster, Transition]] = []
+    seen: dict[str, int] = {}
+    lines: list[int] = []
+    for line, new in rows:
+        try:
+            item = _prepare(d, new, who)
+        except CcnError as exc:
+            problems.append(f"line {line}: {exc}")
+            continue
+        key = code_key(item[0].code)
+        if key in seen:
+            problems.append(
+                f"line {line}: duplicate code {item[0].code!r} (also on line {seen[key]})"
+            )
+            continue
+        seen[key] = line
+        prepared.append(item)
+        lines.append(line)
+    if not rows:
+        problems.append("no clusters in the file")
+    with uow:
+        existing = uow.clusters.existing_codes([c.code for c, _ in prepared])
+        for (cluster, _), line in zip(prepared, lines, strict=True):
+            stored = existing.get(code_key(cluster.code))
+            if stored is not None:
+                problems.append(
+                    f"line {line}: cluster {cluster.code!r} already exists (as {stored!r})"
+                )
+        if problems:
+            problems.sort(
+                key=lambda p: int(p.split(":")[0].split()[-1]) if p.startswith("line ") else 0
+            )
+            raise ImportRejected(problems)
+        if dry_run:
+            return len(prepared)
+        uow.definitions.pin(d)
+        uow.clusters.add_many(prepared)
+        uow.commit()
+    return len(prepared)
+
+
+def _load(uow: UnitOfWork, code: str) -> Cluster:
+    cluster = uow.clusters.get((code or "").strip())
+    if cluster is None:
+        raise UnknownCluster((code or "").strip())
+    return cluster
+
+
+def _move(
+    uow: UnitOfWork,
+    code: str,
+    event: str,
+    *,
+    actor: str,
+    to: str | None = None,
+    on: date | None = None,
+    ref: str | None = None,
+    note: str | None = None,
+) -> Transition:
+    who = _actor(actor)
+    ref = clean_text(ref, "ref")
+    note = clean_text(note, "note")
+    with uow:
+        cluster = _load(uow, code)
+        d = uow.definitions.get(cluster.workflow)
+        if to is not None and not d.has_state(to):
+            raise UnknownState(to, d.state_names)
+        target = engine_for(d).resolve(
+            cluster.code, cluster.state, event, to=to, origin=cluster.suspended_from
+        )
+        _require_fields(d, cluster.code, event, target, ref, note)
+        effective_at = _effective(cluster.code, on, cluster)
+        t = _entry(
+            cluster.code,
+            cluster.last_seq + 1,
+            event,
+            cluster.state,
+            target,
+            effective_at,
+            who,
+            ref,
+            note,
+            cluster.head_hash,
+        )
+        uow.clusters.save(cluster.moved(t), cluster.version, t)
+        uow.commit()
+    return t
+
+
+def advance(
+    uow: UnitOfWork,
+    code: str,
+    *,
+    actor: str,
+    to: str | None = None,
+    on: date | None = None,
+    ref: str | None = None,
+    note: str | None = None,
+) -> Transition:
+    return _move(uow, code, "advance", actor=actor, to=to, on=on, ref=ref, note=note)
+
+
+def send_back(
+    uow: UnitOfWork, code: str, *, actor: str, to: str, reason: str, on: date | None = None
+) -> Transition:
+    return _move(uow, code, "send_back", actor=actor, to=to, on=on, note=reason)
+
+
+def suspend(
+    uow: UnitOfWork, code: str, *, actor: str, reason: str, on: date | None = None
+) -> Transition:
+    return _move(uow, code, "suspend", actor=actor, on=on, note=reason)
+
+
+def resume(
+    uow: UnitOfWork,
+    code: str,
+    *,
+    actor: str,
+    on: date | None = None,
+    note: str | None = None,
+    to: str | None = None,
+) -> Transition:
+    return _move(uow, code, "resume", actor=actor, on=on, note=note, to=to)
+
+
+def cancel(
+    uow: UnitOfWork,
+    code: str,
+    *,
+    actor: str,
+    reason: str,
+    on: date | None = None,
+    ref: str | None = None,
+) -> Transition:
+    return _move(uow, code, "cancel", actor=actor, on=on, ref=ref, note=reason)
+
+
+def history(uow: UnitOfWork, code: str) -> list[Transition]:
+    with uow:
+        cluster = _load(uow, code)
+        return uow.clusters.history(cluster.code)
+
+
+def _view(uow: UnitOfWork, cluster: Cluster, today: date) -> ClusterView:
+    d = uow.definitions.get(cluster.workflow)
+    return ClusterView(
+        cluster=cluster,
+        days_in_state=(today - cluster.since_on).days,
+        allowed=engine_for(d).allowed(cluster.state),
+        next_state=d.next_state(cluster.state),
+    )
+
+
+def show(uow: UnitOfWork, code: str) -> ClusterView:
+    with uow:
+        return _view(uow, _load(uow, code), clock.today())
+
+
+def list_clusters(
+    uow: UnitOfWork, *, state: str | None = None, locality: str | None = None
+) -> list[ClusterView]:
+    today = clock.today()
+    with uow:
+        if state is not None:
+            known = default_definition().state_names
+            if state not in known:
+                raise UnknownState(state, known)
+        return [_view(uow, c, today) for c in uow.clusters.list(state=state, locality=locality)]

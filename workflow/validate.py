@@ -1,0 +1,74 @@
+"""Input rules for codes and free text, shared by the CLI, services and import."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+
+from .errors import InvalidInput
+
+# A code is what staff type on the command line and in spreadsheets; keeping it
+# to plain letters, digits, '.', '_' and '-' makes it safe to quote anywhere.
+CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
+CODE_RULE = "1-32 letters, digits, '.', '_' or '-', starting with a letter or digit"
+
+# Limits are in characters. They are stated in errors; nothing is ever truncated.
+LIMITS = {
+    "name": 300,
+    "locality": 200,
+    "developer": 300,
+    "ref": 300,
+    "note": 4000,
+    "actor": 100,
+}
+
+_ALLOWED_CONTROLS = {"note": "\n\t"}
+
+
+def code_key(code: str) -> str:
+    """Codes are unique ignoring case: 'ht1' and 'HT1' are the same cluster."""
+    return code.strip().upper()
+
+
+def clean_code(code: str) -> str:
+    value = (code or "").strip()
+    if not CODE_PATTERN.fullmatch(value):
+        shown = value if value.isprintable() else ascii(value)
+        raise InvalidInput(f"invalid cluster code {shown!r}: use {CODE_RULE}", field="code")
+    return value
+
+
+def clean_text(value: str | None, field: str, required: bool = False) -> str | None:
+    """Strip surrounding blanks; refuse control characters and over-long text."""
+    text = "" if value is None else value if field == "note" else value.strip()
+    if not text.strip():
+        if required:
+            raise InvalidInput(f"{field} is required and must not be empty", field=field)
+        return None
+    allowed = _ALLOWED_CONTROLS.get(field, "")
+    for ch in text:
+        if unicodedata.category(ch) == "Cc" and ch not in allowed:
+            raise InvalidInput(
+                f"{field} contains a control character (U+{ord(ch):04X})", field=field
+            )
+    limit = LIMITS[field]
+    if len(text) > limit:
+        raise InvalidInput(
+            f"{field} is too long: {len(text)} characters (limit {limit})", field=field
+        )
+    return text
+
+
+def clean_area(value: str | float | None) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        area = float(value.replace(",", ".") if isinstance(value, str) else value)
+    except ValueError:
+        raise InvalidInput(
+            f"invalid area {value!r}: give hectares as a number", "area_ha"
+        ) from None
+    if not math.isfinite(area) or area < 0 or area > 100_000:
+        raise InvalidInput(f"invalid area {value!r}: must be between 0 and 100000 ha", "area_ha")
+    return area
