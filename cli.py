@@ -519,6 +519,204 @@ def history(env: Env, code: str, fmt: str) -> None:
     )
 
 
+# -- reports
+
+
+def _calendar(path: str | None) -> Any:
+    from states import default_definition
+    from workflow.workdays import WorkCalendar, load_calendar
+
+    path = path or default_definition().calendar
+    return WorkCalendar(load_calendar(path) if path else None)
+
+
+def _report_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option(
+        "--calendar",
+        "calendar_file",
+        metavar="FILE",
+        help="Local calendar TOML: extra days off and make-up working days.",
+    )(f)
+    f = click.option(
+        "--threshold",
+        "thresholds",
+        multiple=True,
+        metavar="STATE=N|STATE=Nwd",
+        help="Override a state's threshold: N calendar days or N working days (wd).",
+    )(f)
+    return click.option("--as-of", help="Judge the portfolio as it stood on this date.")(f)
+
+
+def _overrides(items: Sequence[str]) -> Any:
+    from states import default_definition
+    from workflow.reports import parse_overrides
+
+    return parse_overrides(items, default_definition().state_names)
+
+
+def _dmy(iso: str | None) -> str:
+    return date.fromisoformat(iso).strftime("%d/%m/%Y") if iso else ""
+
+
+@cli.group()
+def report() -> None:
+    """Supervisor reports: stalled clusters, bottlenecks, funnel."""
+
+
+STALLED_KEYS = ("code", "name", "locality", "state", "since", "days_in_state",
+                "working_days_in_state", "threshold", "unit", "overdue", "last_actor",
+                "last_ref")  # fmt: skip
+
+
+@report.command("stalled")
+@_report_options
+@click.option("--state", help="Only clusters in this state.")
+@click.option("--locality", help="Only clusters whose locality contains this text.")
+@_format_option()
+@click.option("--fail-on-stalled", is_flag=True, help="Exit 3 when any cluster is stalled.")
+@pass_env
+def report_stalled(env: Env, as_of: str | None, thresholds: tuple[str, ...],
+                   calendar_file: str | None, state: str | None, locality: str | None, fmt: str,
+                   fail_on_stalled: bool) -> None:  # fmt: skip
+    """Clusters longer in their step than its threshold allows."""
+    from workflow.reports import stalled
+
+    rows = stalled(
+        env.uow(readonly=True),
+        as_of=_date(as_of),
+        overrides=_overrides(thresholds),
+        state=state,
+        locality=locality,
+        calendar=_calendar(calendar_file),
+    )
+    data = [
+        {k: (getattr(r, k).isoformat() if k == "since" else getattr(r, k)) for k in STALLED_KEYS}
+        for r in rows
+    ]
+    if fmt == "json":
+        print_json(data)
+    elif fmt == "csv":
+        print_csv(STALLED_KEYS, [[d[k] for k in STALLED_KEYS] for d in data])
+    elif not data:
+        click.echo("No stalled clusters.")
+    else:
+        print_table(
+            ["Code", "Name", "State", "Since", "Days", "WD", "Limit", "Over"],
+            [
+                [
+                    d["code"],
+                    d["name"],
+                    _label(d["state"], env.lang),
+                    _dmy(d["since"]),
+                    d["days_in_state"],
+                    d["working_days_in_state"],
+                    f"{d['threshold']}{'wd' if d['unit'] == 'working_days' else 'd'}",
+                    d["overdue"],
+                ]
+                for d in data
+            ],
+            shrink=(1, 2),
+        )
+    if fail_on_stalled and rows:
+        sys.exit(3)
+
+
+@report.command("bottlenecks")
+@_report_options
+@_format_option()
+@pass_env
+def report_bottlenecks(env: Env, as_of: str | None, thresholds: tuple[str, ...],
+                       calendar_file: str | None, fmt: str) -> None:  # fmt: skip
+    """Per step: active, stalled, dwell times and rework; names the worst step."""
+    from workflow.reports import bottlenecks
+
+    data = bottlenecks(
+        env.uow(readonly=True),
+        as_of=_date(as_of),
+        overrides=_overrides(thresholds),
+        calendar=_calendar(calendar_file),
+    )
+    _print_bottlenecks(env, data, fmt)
+
+
+def _print_bottlenecks(env: Env, data: dict[str, Any], fmt: str) -> None:
+    if fmt == "json":
+        print_json(data)
+        return
+    keys = list(data["states"][0].keys())
+    rows = [[e[k] for k in keys] for e in data["states"]]
+    if fmt == "csv":
+        print_csv(keys, rows)
+        return
+    print_table(
+        ["State", "Active", "Stalled", "Med.days", "Done", "Med.done", "P90 done", "Rework"],
+        [[_label(r[0], env.lang), *("-" if v is None else v for v in r[1:])] for r in rows],
+        shrink=(0,),
+    )
+    worst = data["bottleneck"]
+    click.echo(
+        f"Bottleneck on {_dmy(data['as_of'])}: {_label(worst, env.lang) if worst else 'none'}"
+    )
+
+
+@report.command("funnel")
+@click.option("--as-of", help="Count clusters as they stood on this date.")
+@click.option("--locality", help="Only clusters whose locality contains this text.")
+@_format_option()
+@pass_env
+def report_funnel(env: Env, as_of: str | None, locality: str | None, fmt: str) -> None:
+    """How many clusters are in each step, every step listed."""
+    from workflow.reports import funnel
+
+    data = funnel(env.uow(readonly=True), as_of=_date(as_of), locality=locality)
+    _print_funnel(env, data, fmt)
+
+
+def _print_funnel(env: Env, data: dict[str, Any], fmt: str) -> None:
+    if fmt == "json":
+        print_json(data)
+    elif fmt == "csv":
+        print_csv(["state", "count"], [[e["state"], e["count"]] for e in data["states"]])
+    else:
+        print_table(
+            ["State", "Clusters"],
+            [[_label(e["state"], env.lang), e["count"]] for e in data["states"]],
+        )
+
+
+@cli.group("calendar")
+def calendar_group() -> None:
+    """Inspect the working-day calendar."""
+
+
+@calendar_group.command("list")
+@click.option("--year", type=int, required=True, help="Calendar year.")
+@click.option("--calendar", "calendar_file", metavar="FILE", help="Local calendar TOML.")
+@_format_option()
+def calendar_list(year: int, calendar_file: str | None, fmt: str) -> None:
+    """Weekdays that are not worked and weekend days that are."""
+    if not 1900 <= year <= 2200:
+        from workflow.errors import InvalidInput
+
+        raise InvalidInput(f"year {year} is out of range (1900-2200)")
+    days = _calendar(calendar_file).exceptions(year)
+    data = [{"date": d.isoformat(), "weekday": d.strftime("%a"), "working": w, "name": n}
+            for d, n, w in days]  # fmt: skip
+    if fmt == "json":
+        print_json(data)
+    elif fmt == "csv":
+        print_csv(["date", "weekday", "working", "name"], [list(e.values()) for e in data])
+    else:
+        print_table(
+            ["Date", "Day", "Kind", "Name"],
+            [
+                [_dmy(e["date"]), e["weekday"], "working" if e["working"] else "day off", e["name"]]
+                for e in data
+            ],
+            shrink=(3,),
+        )
+
+
 # -- workflow
 
 
@@ -640,9 +838,38 @@ def demo(directory: str | None) -> None:
     click.echo(f"Demo portfolio: Lạng Sơn, {len(views)} clusters.")
     click.echo()
     _print_clusters(env, views, "table")
+    from workflow.demo import DEMO_AS_OF
+    from workflow.reports import bottlenecks, funnel, stalled
+
+    as_of = DEMO_AS_OF.strftime("%d/%m/%Y")
+    click.echo()
+    click.echo(f"Funnel on {as_of}:")
+    _print_funnel(env, funnel(env.uow(readonly=True), as_of=DEMO_AS_OF), "table")
+    click.echo()
+    click.echo(f"Stalled on {as_of}:")
+    rows = stalled(env.uow(readonly=True), as_of=DEMO_AS_OF)
+    print_table(
+        ["Code", "State", "Since", "Days", "WD", "Limit", "Over"],
+        [
+            [
+                r.code,
+                _label(r.state, "en"),
+                r.since.strftime("%d/%m/%Y"),
+                r.days_in_state,
+                r.working_days_in_state,
+                f"{r.threshold}{'wd' if r.unit == 'working_days' else 'd'}",
+                r.overdue,
+            ]
+            for r in rows
+        ],
+    )
+    click.echo()
+    click.echo(f"Steps on {as_of}:")
+    _print_bottlenecks(env, bottlenecks(env.uow(readonly=True), as_of=DEMO_AS_OF), "table")
     click.echo()
     click.echo(f"Demo database: {path}")
     click.echo(f"Explore it, e.g.: ccn --db {path} history HT1")
+    click.echo(f"                  ccn --db {path} report stalled --as-of 30/06/2025")
 
 
 def main() -> None:

@@ -11,12 +11,14 @@ from sqlalchemy.orm import Session
 
 from . import schema
 from .errors import storage_error
+from .reports import SqlReportQueries
 from .repository import SqlClusterRepository, SqlDefinitionStore
 
 
 class SqlUnitOfWork:
     clusters: SqlClusterRepository
     definitions: SqlDefinitionStore
+    reports: SqlReportQueries
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self.engine = engine
@@ -28,6 +30,7 @@ class SqlUnitOfWork:
         self.session = Session(bind=bind, expire_on_commit=False)
         self.definitions = SqlDefinitionStore(self.session)
         self.clusters = SqlClusterRepository(self.session, self.definitions)
+        self.reports = SqlReportQueries(self.session)
         return self
 
     def __exit__(

@@ -254,3 +254,20 @@ def test_workflow_show_and_diagram() -> None:
     assert "  planned --> planning_compliant: advance" in lines
     assert "  suspended --> establishment: resume" in lines
     assert "  [*] --> planned" in lines
+
+
+def test_demo_builds_its_own_database(tmp_path) -> None:
+    r = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path)])
+    assert r.exit_code == 0, r.stderr
+    out = r.stdout
+    assert out.startswith("Demo portfolio: Lạng Sơn, 15 clusters.\n")
+    assert "Cụm công nghiệp Hợp Thành 1" in out
+    assert f"Demo database: {tmp_path / 'demo.db'}" in out
+    stalled = out.split("Stalled on 31/12/2025:")[1].split("Steps on")[0]
+    states = {line.split()[1] for line in stalled.splitlines()[3:] if line.strip()}
+    assert {"Establishment", "Infrastructure"} <= states
+    funnel = out.split("Funnel on 31/12/2025:")[1].split("Stalled on")[0]
+    counts = {" ".join(line.split()[:-1]): line.split()[-1] for line in funnel.splitlines()[3:]
+              if line.strip()}  # fmt: skip
+    assert (counts["Planned"], counts["Establishment"], counts["Infrastructure"]) == ("4", "8", "3")
+    assert "Bottleneck on 31/12/2025: Establishment" in out

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -41,9 +43,35 @@ class DefinitionStore(Protocol):
     def get(self, key: str) -> Definition: ...
 
 
+@dataclass(frozen=True)
+class Position:
+    """Where a cluster stood on a date, from the history's effective dates."""
+
+    code: str
+    name: str
+    locality: str | None
+    workflow: str
+    state: str
+    since_on: date
+    last_actor: str
+    last_ref: str | None
+
+
+class ReportQueries(Protocol):
+    def positions(self, as_of: date, locality: str | None = None) -> list[Position]:
+        """Each cluster registered by `as_of`, in the state it was in on that date."""
+
+    def dwell_histogram(self, as_of: date) -> list[tuple[str, int, int]]:
+        """(state, calendar days spent, passages) for passages ended by `as_of`."""
+
+    def rework(self, as_of: date) -> dict[str, int]:
+        """How many times clusters were sent back into each state by `as_of`."""
+
+
 class UnitOfWork(Protocol):
     clusters: ClusterRepository
     definitions: DefinitionStore
+    reports: ReportQueries
 
     def __enter__(self) -> Self: ...
 

@@ -1,0 +1,94 @@
+"""Set-oriented report queries over the history table.
+
+A cluster's state on a date is the target of its last entry (by seq) effective on
+or before that date; effective dates never decrease along a cluster's chain, so
+MAX(seq) per cluster served by the (cluster_id, seq) index finds it without a sort.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from workflow.ports import Position
+
+from .models import ClusterRow, TransitionRow, WorkflowRow
+
+C = ClusterRow.__table__.c
+T = TransitionRow.__table__.c
+W = WorkflowRow.__table__.c
+
+
+class SqlReportQueries:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def positions(self, as_of: date, locality: str | None = None) -> list[Position]:
+        last = (
+            select(T.cluster_id, func.max(T.seq).label("seq"))
+            .where(T.effective_on <= as_of)
+            .group_by(T.cluster_id)
+            .subquery()
+        )
+        entry = TransitionRow.__table__.alias("entry")
+        query = (
+            select(
+                C.code,
+                C.name,
+                C.locality,
+                W.name,
+                W.version,
+                entry.c.to_state,
+                entry.c.effective_on,
+                entry.c.actor,
+                entry.c.ref,
+            )
+            .select_from(last)
+            .join(entry, and_(entry.c.cluster_id == last.c.cluster_id, entry.c.seq == last.c.seq))
+            .join(ClusterRow, C.id == last.c.cluster_id)
+            .join(WorkflowRow, W.id == C.workflow_id)
+        )
+        if locality:
+            query = query.where(func.lower(C.locality).contains(locality.lower(), autoescape=True))
+        return [
+            Position(code, name, loc, f"{wname}@{wver}", state, since, actor, ref)
+            for code, name, loc, wname, wver, state, since, actor, ref in self.session.execute(
+                query
+            )
+        ]
+
+    def dwell_histogram(self, as_of: date) -> list[tuple[str, int, int]]:
+        steps = (
+            select(
+                T.to_state.label("state"),
+                T.effective_on.label("entered"),
+                func.lead(T.effective_on)
+                .over(partition_by=T.cluster_id, order_by=T.seq)
+                .label("left_on"),
+            )
+            .where(T.effective_on <= as_of)
+            .subquery()
+        )
+        dwell = _days_between(self.session, steps.c.entered, steps.c.left_on).label("dwell")
+        query = (
+            select(steps.c.state, dwell, func.count())
+            .where(steps.c.left_on.is_not(None))
+            .group_by(steps.c.state, dwell)
+        )
+        return [(s, int(d), int(n)) for s, d, n in self.session.execute(query)]
+
+    def rework(self, as_of: date) -> dict[str, int]:
+        query = (
+            select(T.to_state, func.count())
+            .where(T.event == "send_back", T.effective_on <= as_of)
+            .group_by(T.to_state)
+        )
+        return {state: int(n) for state, n in self.session.execute(query)}
+
+
+def _days_between(session: Session, start: object, end: object) -> object:
+    if session.get_bind().dialect.name == "sqlite":
+        return func.cast(func.julianday(end) - func.julianday(start), ClusterRow.version.type)
+    return end - start  # type: ignore[operator]

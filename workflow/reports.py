@@ -1,0 +1,220 @@
+"""Supervisor reports: stalled clusters, bottleneck steps and the funnel, on any date."""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from states import Definition, Threshold, default_definition
+
+from . import clock
+from .errors import InvalidInput, UnknownState
+from .ports import Position, UnitOfWork
+from .workdays import WorkCalendar
+
+_OVERRIDE = re.compile(r"([a-z_]+)=(\d+)(wd)?")
+
+
+@dataclass(frozen=True)
+class StalledRow:
+    code: str
+    name: str
+    locality: str | None
+    state: str
+    since: date
+    days_in_state: int
+    working_days_in_state: int
+    threshold: int
+    unit: str
+    overdue: int
+    last_actor: str
+    last_ref: str | None
+
+    @property
+    def ratio(self) -> float:
+        count = self.days_in_state if self.unit == "days" else self.working_days_in_state
+        return count / self.threshold
+
+
+def parse_overrides(items: Iterable[str], known: Sequence[str]) -> dict[str, Threshold]:
+    """`STATE=N` (calendar days) or `STATE=Nwd` (working days)."""
+    result: dict[str, Threshold] = {}
+    for item in items:
+        m = _OVERRIDE.fullmatch(item.strip())
+        if not m or int(m.group(2)) <= 0:
+            raise InvalidInput(
+                f"invalid threshold {item!r}: use STATE=N (days) or STATE=Nwd (working days)",
+                field="threshold",
+            )
+        if m.group(1) not in known:
+            raise UnknownState(m.group(1), known)
+        result[m.group(1)] = Threshold(int(m.group(2)), "working_days" if m.group(3) else "days")
+    return result
+
+
+class _Judge:
+    """Days in state and thresholds for positions, with definitions cached by key."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        as_of: date,
+        overrides: Mapping[str, Threshold],
+        calendar: WorkCalendar,
+    ) -> None:
+        self.uow = uow
+        self.as_of = as_of
+        self.overrides = overrides
+        self.calendar = calendar
+        self._defs: dict[str, Definition] = {}
+
+    def threshold(self, p: Position) -> Threshold | None:
+        if p.state in self.overrides:
+            return self.overrides[p.state]
+        d = self._defs.get(p.workflow)
+        if d is None:
+            d = self._defs[p.workflow] = self.uow.definitions.get(p.workflow)
+        return d.state(p.state).threshold if d.has_state(p.state) else None
+
+    def stalled(self, p: Position) -> StalledRow | None:
+        limit = self.threshold(p)
+        if limit is None:
+            return None
+        days = (self.as_of - p.since_on).days
+        working = self.calendar.working_days(p.since_on, self.as_of)
+        count = days if limit.unit == "days" else working
+        if count <= limit.value:
+            return None
+        return StalledRow(
+            p.code, p.name, p.locality, p.state, p.since_on, days, working,
+            limit.value, limit.unit, count - limit.value, p.last_actor, p.last_ref,
+        )  # fmt: skip
+
+
+def _state_order(extra: Iterable[str] = ()) -> list[str]:
+    order = list(default_definition().state_names)
+    return order + sorted(set(extra) - set(order))
+
+
+def stalled(
+    uow: UnitOfWork,
+    *,
+    as_of: date | None = None,
+    overrides: Mapping[str, Threshold] | None = None,
+    state: str | None = None,
+    locality: str | None = None,
+    calendar: WorkCalendar | None = None,
+) -> list[StalledRow]:
+    day = as_of or clock.today()
+    if state is not None and state not in _state_order():
+        raise UnknownState(state, _state_order())
+    with uow:
+        judge = _Judge(uow, day, overrides or {}, calendar or WorkCalendar())
+        rows = [
+            row
+            for p in uow.reports.positions(day, locality)
+            if (state is None or p.state == state) and (row := judge.stalled(p)) is not None
+        ]
+    rows.sort(key=lambda r: (-r.ratio, r.code))
+    return rows
+
+
+def _median(values: list[int]) -> float | int | None:
+    if not values:
+        return None
+    m = statistics.median(values)
+    return int(m) if float(m).is_integer() else m
+
+
+def _from_histogram(hist: Counter[int], q: float) -> int | None:
+    """Nearest-rank quantile: the smallest value with at least q of the passages at or below."""
+    total = sum(hist.values())
+    if total == 0:
+        return None
+    rank = max(1, math.ceil(q * total))
+    seen = 0
+    for value in sorted(hist):
+        seen += hist[value]
+        if seen >= rank:
+            return value
+    return None  # unreachable
+
+
+def _median_from_histogram(hist: Counter[int]) -> float | int | None:
+    total = sum(hist.values())
+    if total == 0:
+        return None
+    values = sorted(hist)
+    lower = upper = None
+    seen = 0
+    for v in values:
+        seen += hist[v]
+        if lower is None and seen >= (total + 1) // 2:
+            lower = v
+        if seen >= total // 2 + 1:
+            upper = v
+            break
+    assert lower is not None and upper is not None
+    m = (lower + upper) / 2 if total % 2 == 0 else lower
+    return int(m) if float(m).is_integer() else m
+
+
+def bottlenecks(
+    uow: UnitOfWork,
+    *,
+    as_of: date | None = None,
+    overrides: Mapping[str, Threshold] | None = None,
+    calendar: WorkCalendar | None = None,
+) -> dict[str, Any]:
+    day = as_of or clock.today()
+    with uow:
+        judge = _Judge(uow, day, overrides or {}, calendar or WorkCalendar())
+        active: dict[str, list[int]] = defaultdict(list)
+        stalled_count: Counter[str] = Counter()
+        for p in uow.reports.positions(day):
+            active[p.state].append((day - p.since_on).days)
+            if judge.stalled(p) is not None:
+                stalled_count[p.state] += 1
+        dwell: dict[str, Counter[int]] = defaultdict(Counter)
+        for state, days, n in uow.reports.dwell_histogram(day):
+            dwell[state][days] += n
+        rework = uow.reports.rework(day)
+    states = []
+    for s in _state_order([*active, *dwell]):
+        states.append(
+            {
+                "state": s,
+                "active": len(active[s]),
+                "stalled": stalled_count[s],
+                "median_days_active": _median(active[s]),
+                "completed": sum(dwell[s].values()),
+                "median_days_completed": _median_from_histogram(dwell[s]),
+                "p90_days_completed": _from_histogram(dwell[s], 0.9),
+                "rework": rework.get(s, 0),
+            }
+        )
+    worst = max(
+        (e for e in states if e["stalled"] > 0),
+        key=lambda e: (e["stalled"], e["median_days_active"] or 0),
+        default=None,
+    )
+    return {"as_of": day.isoformat(), "bottleneck": worst["state"] if worst else None,
+            "states": states}  # fmt: skip
+
+
+def funnel(
+    uow: UnitOfWork, *, as_of: date | None = None, locality: str | None = None
+) -> dict[str, Any]:
+    day = as_of or clock.today()
+    with uow:
+        counts = Counter(p.state for p in uow.reports.positions(day, locality))
+    return {
+        "as_of": day.isoformat(),
+        "states": [{"state": s, "count": counts[s]} for s in _state_order(counts)],
+    }
