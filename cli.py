@@ -832,7 +832,7 @@ def demo(directory: str | None) -> None:
     for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         stale.unlink(missing_ok=True)
     env = Env(str(path), "demo", "en")
-    upgrade(open_engine(to_url(str(path))))
+    upgrade(open_engine(to_url(str(path)), create_dir=True))
     seed(env.uow)
     views = list_clusters(env.uow(readonly=True))
     click.echo(f"Demo portfolio: Lạng Sơn, {len(views)} clusters.")

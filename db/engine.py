@@ -69,6 +69,9 @@ def open_engine(url: str, *, create_dir: bool = False) -> Engine:
                 path.parent.mkdir(parents=True, exist_ok=True)
             elif not path.parent.is_dir():
                 raise StorageError(f"database directory {path.parent} does not exist")
+            elif not path.exists():
+                # Opening would create an empty file; only `ccn init` may create one.
+                raise StorageError(f"database {describe(url)} is not initialised; run `ccn init`")
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         _configure_sqlite(engine)
         return engine

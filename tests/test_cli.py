@@ -93,6 +93,8 @@ def test_walk_a_cluster_to_operating(ccn) -> None:
          "Error: invalid date '31/02/2025' (use YYYY-MM-DD or DD/MM/YYYY)"),
         (["advance", "HT1", "--on", "2025-13-01"], 1,
          "Error: invalid date '2025-13-01' (use YYYY-MM-DD or DD/MM/YYYY)"),
+        (["advance", "HT1", "--on", "0001-01-01"], 1,
+         "Error: date '0001-01-01' is out of range (1900-2199)"),
         (["advance", "HT1", "--on", ""], 1,
          "Error: date is empty (use YYYY-MM-DD or DD/MM/YYYY)"),
         (["advance", "HT1", "--on", "2026-03-03"], 1,
@@ -129,6 +131,7 @@ def test_uninitialised_database_says_to_run_init(tmp_path) -> None:
     r = CliRunner().invoke(cli, ["--db", str(db), "cluster", "list"])
     assert r.exit_code == 1
     assert r.stderr == f"Error: database sqlite:///{db} is not initialised; run `ccn init`\n"
+    assert not db.exists()  # a refused command leaves no empty file behind
     r = CliRunner().invoke(cli, ["--db", str(db), "init"])
     assert r.stdout == f"Initialised database sqlite:///{db} (from --db) (schema 0001).\n"
     r = CliRunner().invoke(cli, ["--db", str(db), "init"])
@@ -213,6 +216,9 @@ def test_import_export_round_trip(ccn, tmp_path, db_url) -> None:
          "line 2: expected 2 fields, found 3"),
         (b"code,locality\r\nA1,X\r\n", "Error: line 1: missing column(s) name; expected header: "
          "code,name,locality,area_ha,developer,state,since,ref"),
+        (b"code,name,area_ha\r\nX1,n1,abc\r\nx1,dup,\r\n", "Error: import rejected, nothing "
+         "stored: 2 problem(s); line 2: invalid area 'abc': give hectares as a number; line 3: "
+         "duplicate code 'x1' (also on line 2)"),
         (b"code,name,since\r\nA1,X,31/02/2025\r\n", "Error: import rejected, nothing stored: 1 "
          "problem(s); line 2: invalid date '31/02/2025' (use YYYY-MM-DD or DD/MM/YYYY)"),
     ],
@@ -271,3 +277,13 @@ def test_demo_builds_its_own_database(tmp_path) -> None:
               if line.strip()}  # fmt: skip
     assert (counts["Planned"], counts["Establishment"], counts["Infrastructure"]) == ("4", "8", "3")
     assert "Bottleneck on 31/12/2025: Establishment" in out
+
+
+def test_cluster_registered_as_suspended_resumes_with_to(ccn) -> None:
+    ccn("cluster", "add", "S1", "--name", "S", "--state", "suspended", "--since", "2025-01-01")
+    r = ccn("resume", "S1")
+    assert (r.exit_code, r.stderr) == (1, "Error: cluster S1 was registered as suspended, so the "
+        "state it left is not recorded; give --to with one of: planned, planning_compliant, "
+        "establishment, investment_approval, infrastructure\n")  # fmt: skip
+    r = ccn("resume", "S1", "--to", "establishment")
+    assert r.stdout == "S1: suspended -> establishment (resume, seq 2, effective 02/03/2026)\n"

@@ -7,7 +7,7 @@ import transitions
 
 from states import default_definition
 from workflow.engine import Engine, engine_for
-from workflow.errors import EventNotAllowed, InvalidTarget, MissingField
+from workflow.errors import EventNotAllowed, InvalidTarget, MissingField, TransitionRefused
 
 D = default_definition()
 E = engine_for(D)
@@ -38,7 +38,7 @@ CASES = [
     ("operating", "suspend", None, None, EventNotAllowed),
     *[("suspended", "resume", None, s, s) for s in MAIN],
     ("suspended", "resume", "planned", "establishment", InvalidTarget),
-    ("suspended", "resume", None, None, MissingField),
+    ("suspended", "resume", None, None, TransitionRefused),
     ("suspended", "resume", "planned", None, "planned"),
     ("establishment", "resume", None, None, EventNotAllowed),
     *[(s, "cancel", None, None, "cancelled") for s in [*MAIN, "suspended"]],

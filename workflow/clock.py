@@ -9,6 +9,7 @@ from .errors import InvalidDate
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+MIN_YEAR, MAX_YEAR = 1900, 2199
 
 
 def now() -> datetime:
@@ -26,9 +27,12 @@ def parse_date(text: str) -> date:
         raise InvalidDate("date is empty (use YYYY-MM-DD or DD/MM/YYYY)", text)
     for fmt in DATE_FORMATS:
         try:
-            return datetime.strptime(value, fmt).date()
+            day = datetime.strptime(value, fmt).date()
         except ValueError:
             continue
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise InvalidDate(f"date {text!r} is out of range ({MIN_YEAR}-{MAX_YEAR})", text)
+        return day
     raise InvalidDate(f"invalid date {text!r} (use YYYY-MM-DD or DD/MM/YYYY)", text)
 
 

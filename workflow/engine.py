@@ -89,7 +89,14 @@ class Engine:
         elif origin is None:
             # Registered while already suspended: nobody recorded what it left.
             if to is None:
-                raise MissingField(code, event, "to")
+                raise TransitionRefused(
+                    f"cluster {code} was registered as {state}, so the state it left is not "
+                    f"recorded; give --to with one of: {', '.join(valid)}",
+                    code,
+                    state,
+                    event,
+                    allowed,
+                )
             target = to
         else:
             if origin not in valid:

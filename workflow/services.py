@@ -188,20 +188,23 @@ def import_clusters(
     seen: dict[str, int] = {}
     lines: list[int] = []
     for line, new in rows:
+        # Duplicates are checked on the raw code, so a row with other problems still
+        # reveals them: every problem is listed at once.
+        key = code_key(new.code or "")
+        duplicate = key in seen
+        if duplicate:
+            code = (new.code or "").strip()
+            problems.append(f"line {line}: duplicate code {code!r} (also on line {seen[key]})")
+        else:
+            seen[key] = line
         try:
             item = _prepare(d, new, who)
         except CcnError as exc:
             problems.append(f"line {line}: {exc}")
             continue
-        key = code_key(item[0].code)
-        if key in seen:
-            problems.append(
-                f"line {line}: duplicate code {item[0].code!r} (also on line {seen[key]})"
-            )
-            continue
-        seen[key] = line
-        prepared.append(item)
-        lines.append(line)
+        if not duplicate:
+            prepared.append(item)
+            lines.append(line)
     if not rows:
         problems.append("no clusters in the file")
     with uow:
