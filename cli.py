@@ -256,7 +256,7 @@ def cli(ctx: click.Context, db: str | None, actor: str | None, lang: str) -> Non
 @pass_env
 def init(env: Env) -> None:
     """Create or upgrade the database schema (safe to run again)."""
-    from db import describe, open_engine
+    from db import SqlUnitOfWork, describe, open_engine
     from db.schema import upgrade
 
     url, source = env.url()
@@ -269,6 +269,10 @@ def init(env: Env) -> None:
         click.echo(f"Initialised database {where} (schema {after}).")
     else:
         click.echo(f"Upgraded database {where} from schema {before} to {after}.")
+    from workflow.users import list_users
+
+    if not list_users(SqlUnitOfWork(engine, readonly=True)):
+        click.echo(SINGLE_USER)
 
 
 # -- clusters
@@ -483,6 +487,18 @@ def cancel(env: Env, code: str, reason: str, on: str | None, ref: str | None) ->
 
     _moved(services.cancel(env.uow(), code, actor=env.actor, reason=reason, on=_date(on),
                            ref=ref))  # fmt: skip
+
+
+@cli.command()
+@click.argument("code")
+@click.option("--reason", required=True, help="Why the last entry was wrong.")
+@_on_option()
+@pass_env
+def revert(env: Env, code: str, reason: str, on: str | None) -> None:
+    """Undo a cluster's last step with a compensating entry (supervisors)."""
+    from workflow import services
+
+    _moved(services.revert(env.uow(), code, actor=env.actor, reason=reason, on=_date(on)))
 
 
 @cli.command()
@@ -715,6 +731,179 @@ def calendar_list(year: int, calendar_file: str | None, fmt: str) -> None:
             ],
             shrink=(3,),
         )
+
+
+# -- audit
+
+
+@cli.group()
+def audit() -> None:
+    """Verify the history, keep checkpoints, read the audit log."""
+
+
+@audit.command("verify")
+@click.option("--against", metavar="FILE", help="Also prove a checkpoint's coverage is intact.")
+@pass_env
+def audit_verify(env: Env, against: str | None) -> None:
+    """Recompute every hash chain and replay every history."""
+    from workflow.audit import verify
+    from workflow.errors import InvalidInput
+
+    checkpoint = None
+    if against:
+        try:
+            with open(against, encoding="utf-8") as fh:
+                checkpoint = json.load(fh)
+        except (OSError, ValueError) as exc:
+            raise InvalidInput(f"cannot read checkpoint {against}: {exc}") from None
+    result = verify(env.uow(readonly=True), against=checkpoint)
+    if result.ok:
+        covered = " and the checkpoint" if against else ""
+        click.echo(f"OK: {result.clusters} clusters, {result.transitions} transitions "
+                   f"verified{covered}")  # fmt: skip
+        return
+    for problem in result.problems:
+        click.echo(f"BROKEN {problem}")
+    click.echo(
+        f"Error: {len(result.problems)} problem(s) in {result.clusters} clusters, "
+        f"{result.transitions} transitions",
+        err=True,
+    )
+    sys.exit(1)
+
+
+@audit.command("checkpoint")
+@click.option("--out", metavar="FILE", help="Write here instead of standard output.")
+@pass_env
+def audit_checkpoint(env: Env, out: str | None) -> None:
+    """Write a root hash over every cluster's head, to keep outside the database."""
+    from workflow.audit import checkpoint
+
+    text = json.dumps(checkpoint(env.uow(readonly=True)), ensure_ascii=False, indent=2) + "\n"
+    if out:
+        with open(out, "x", encoding="utf-8") as fh:
+            fh.write(text)
+        click.echo(f"Checkpoint written to {out}")
+    else:
+        click.echo(text, nl=False)
+
+
+LOG_KEYS = ("recorded_at", "code", "seq", "event", "from_state", "to_state", "effective_at",
+            "actor", "ref", "note", "hash", "db_user", "backdated_days")  # fmt: skip
+
+
+@audit.command("log")
+@click.option("--since", help="Recorded on or after this date.")
+@click.option("--until", help="Recorded on or before this date.")
+@click.option("--actor", "who", help="Only entries by this actor.")
+@click.option("--cluster", help="Only this cluster.")
+@click.option("--event", help="Only this event.")
+@_format_option()
+@pass_env
+def audit_log(env: Env, since: str | None, until: str | None, who: str | None,
+              cluster: str | None, event: str | None, fmt: str) -> None:  # fmt: skip
+    """Every recorded entry across clusters, by time recorded; backdating flagged."""
+    from workflow.audit import log
+    from workflow.ports import LogFilter
+
+    entries = log(
+        env.uow(readonly=True), LogFilter(_date(since), _date(until), who, cluster, event)
+    )
+    if fmt == "json":
+        print_json(list(entries))
+    elif fmt == "csv":
+        print_csv(LOG_KEYS, ([e.get(k) for k in LOG_KEYS] for e in entries))
+    else:
+        print_table(
+            ["Recorded", "Code", "#", "Event", "To", "Effective", "Actor", "Back"],
+            [
+                [
+                    _dmy(e["recorded_at"][:10]),
+                    e["code"],
+                    e["seq"],
+                    e["event"],
+                    e["to_state"],
+                    _dmy(e["effective_at"][:10]),
+                    e["actor"],
+                    f"!{e['backdated_days']}d" if "backdated_days" in e else "",
+                ]
+                for e in entries
+            ],
+            shrink=(1, 4, 6),
+        )
+
+
+# -- users
+
+
+@cli.group()
+def user() -> None:
+    """Manage who may record which steps."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["staff", "supervisor", "auditor", "admin"]),
+              required=True, help="What the user may do.")  # fmt: skip
+@pass_env
+def user_add(env: Env, name: str, role: str) -> None:
+    """Register a user (the first one must be an admin)."""
+    from workflow.users import add_user
+
+    u = add_user(env.uow(), name, role, actor=env.actor)
+    click.echo(f"Added user {u.name} ({u.role}).")
+
+
+@user.command("list")
+@_format_option()
+@pass_env
+def user_list(env: Env, fmt: str) -> None:
+    """List users and their roles."""
+    from workflow.clock import iso_local
+    from workflow.users import list_users
+
+    users = list_users(env.uow(readonly=True))
+    data = [{"name": u.name, "role": u.role, "enabled": u.enabled,
+             "created_at": iso_local(u.created_at), "created_by": u.created_by}
+            for u in users]  # fmt: skip
+    if fmt == "json":
+        print_json(data)
+    elif fmt == "csv":
+        print_csv(["name", "role", "enabled", "created_at", "created_by"],
+                  [list(d.values()) for d in data])  # fmt: skip
+    elif not data:
+        click.echo(SINGLE_USER)
+    else:
+        print_table(
+            ["Name", "Role", "Enabled", "Created", "By"],
+            [
+                [
+                    d["name"],
+                    d["role"],
+                    "yes" if d["enabled"] else "no",
+                    _dmy(d["created_at"][:10]),
+                    d["created_by"],
+                ]
+                for d in data
+            ],
+        )
+
+
+SINGLE_USER = (
+    "Single-user mode: no users are registered, so anyone may do anything. "
+    "Add an admin with `ccn user add NAME --role admin`."
+)
+
+
+@user.command("disable")
+@click.argument("name")
+@pass_env
+def user_disable(env: Env, name: str) -> None:
+    """Disable a user; their past entries stay as recorded."""
+    from workflow.users import disable_user
+
+    u = disable_user(env.uow(), name, actor=env.actor)
+    click.echo(f"Disabled user {u.name}.")
 
 
 # -- workflow

@@ -8,6 +8,7 @@ MAX(seq) per cluster served by the (cluster_id, seq) index finds it without a so
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -21,18 +22,28 @@ T = TransitionRow.__table__.c
 W = WorkflowRow.__table__.c
 
 
+def last_entries(condition: Any) -> tuple[Any, Any]:
+    """(subquery of each cluster's last seq meeting `condition`, that entry's alias).
+
+    MAX(seq) per cluster is served by the (cluster_id, seq) index without a sort.
+    """
+    last = (
+        select(T.cluster_id, func.max(T.seq).label("seq"))
+        .where(condition)
+        .group_by(T.cluster_id)
+        .subquery()
+    )
+    entry = TransitionRow.__table__.alias("entry")
+    on = and_(entry.c.cluster_id == last.c.cluster_id, entry.c.seq == last.c.seq)
+    return last.join(entry, on).join(ClusterRow, C.id == last.c.cluster_id), entry
+
+
 class SqlReportQueries:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def positions(self, as_of: date, locality: str | None = None) -> list[Position]:
-        last = (
-            select(T.cluster_id, func.max(T.seq).label("seq"))
-            .where(T.effective_on <= as_of)
-            .group_by(T.cluster_id)
-            .subquery()
-        )
-        entry = TransitionRow.__table__.alias("entry")
+        joined, entry = last_entries(T.effective_on <= as_of)
         query = (
             select(
                 C.code,
@@ -45,9 +56,7 @@ class SqlReportQueries:
                 entry.c.actor,
                 entry.c.ref,
             )
-            .select_from(last)
-            .join(entry, and_(entry.c.cluster_id == last.c.cluster_id, entry.c.seq == last.c.seq))
-            .join(ClusterRow, C.id == last.c.cluster_id)
+            .select_from(joined)
             .join(WorkflowRow, W.id == C.workflow_id)
         )
         if locality:

@@ -10,15 +10,19 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from . import schema
+from .audit import SqlAuditQueries
 from .errors import storage_error
 from .reports import SqlReportQueries
 from .repository import SqlClusterRepository, SqlDefinitionStore
+from .users import SqlUserDirectory
 
 
 class SqlUnitOfWork:
     clusters: SqlClusterRepository
     definitions: SqlDefinitionStore
     reports: SqlReportQueries
+    users: SqlUserDirectory
+    audit: SqlAuditQueries
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self.engine = engine
@@ -31,6 +35,8 @@ class SqlUnitOfWork:
         self.definitions = SqlDefinitionStore(self.session)
         self.clusters = SqlClusterRepository(self.session, self.definitions)
         self.reports = SqlReportQueries(self.session)
+        self.users = SqlUserDirectory(self.session)
+        self.audit = SqlAuditQueries(self.session)
         return self
 
     def __exit__(

@@ -132,18 +132,24 @@ def test_uninitialised_database_says_to_run_init(tmp_path) -> None:
     assert r.exit_code == 1
     assert r.stderr == f"Error: database sqlite:///{db} is not initialised; run `ccn init`\n"
     assert not db.exists()  # a refused command leaves no empty file behind
+    single = (
+        "Single-user mode: no users are registered, so anyone may do anything. "
+        "Add an admin with `ccn user add NAME --role admin`.\n"
+    )
     r = CliRunner().invoke(cli, ["--db", str(db), "init"])
-    assert r.stdout == f"Initialised database sqlite:///{db} (from --db) (schema 0001).\n"
+    assert r.stdout == f"Initialised database sqlite:///{db} (from --db) (schema 0002).\n" + single
     r = CliRunner().invoke(cli, ["--db", str(db), "init"])
-    assert r.stdout == f"Database sqlite:///{db} (from --db) is up to date (schema 0001).\n"
+    assert (
+        r.stdout == f"Database sqlite:///{db} (from --db) is up to date (schema 0002).\n" + single
+    )
 
 
 def test_database_from_environment(tmp_path, monkeypatch) -> None:
     db = tmp_path / "env.db"
     monkeypatch.setenv("CCN_DATABASE_URL", f"sqlite:///{db}")
     r = CliRunner().invoke(cli, ["init"])
-    assert (
-        r.stdout == f"Initialised database sqlite:///{db} (from CCN_DATABASE_URL) (schema 0001).\n"
+    assert r.stdout.startswith(
+        f"Initialised database sqlite:///{db} (from CCN_DATABASE_URL) (schema 0002).\n"
     )
 
 

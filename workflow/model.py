@@ -27,13 +27,14 @@ class Cluster:
     last_actor: str | None = None
     last_ref: str | None = None
 
-    def moved(self, t: Transition) -> Cluster:
+    def moved(self, t: Transition, suspended_from: str | None = None) -> Cluster:
+        """The cluster after `t`; `suspended_from` is for a revert back into suspension."""
         return replace(
             self,
             state=t.to_state,
             since=t.effective_at,
             since_on=t.effective_on,
-            suspended_from=t.from_state if t.event == "suspend" else None,
+            suspended_from=t.from_state if t.event == "suspend" else suspended_from,
             version=self.version + 1,
             last_seq=t.seq,
             head_hash=t.hash,
@@ -58,3 +59,12 @@ class Transition:
     prev_hash: str
     hash: str
     db_user: str | None = None
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    enabled: bool
+    created_at: datetime
+    created_by: str

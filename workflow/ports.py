@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
 from states import Definition
 
-from .model import Cluster, Transition
+from .model import Cluster, Transition, User
 
 
 class ClusterRepository(Protocol):
@@ -68,10 +68,60 @@ class ReportQueries(Protocol):
         """How many times clusters were sent back into each state by `as_of`."""
 
 
+class UserDirectory(Protocol):
+    def any(self) -> bool: ...
+
+    def get(self, name: str) -> User | None: ...
+
+    def list(self) -> list[User]: ...
+
+    def add(self, user: User) -> None: ...
+
+    def set_enabled(self, name: str, enabled: bool) -> None: ...
+
+    def record(self, user_name: str, action: str, role: str | None, actor: str) -> None:
+        """Append to the log of user changes."""
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """A cluster row as stored, for verifying its chain."""
+
+    code: str
+    workflow: str
+    state: str
+    suspended_from: str | None
+    last_seq: int
+    head_hash: str
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    since: date | None = None
+    until: date | None = None
+    actor: str | None = None
+    code: str | None = None
+    event: str | None = None
+
+
+class AuditQueries(Protocol):
+    def chains(self) -> Iterator[tuple[ChainHead, list[Transition]]]:
+        """Every cluster with its whole history, streamed cluster by cluster."""
+
+    def heads_recorded_by(self, moment: datetime) -> Iterator[tuple[str, int, str]]:
+        """(code, seq, hash) of each cluster's last entry recorded at or before `moment`."""
+
+    def latest_recorded_at(self) -> datetime | None: ...
+
+    def log(self, f: LogFilter) -> Iterator[Transition]: ...
+
+
 class UnitOfWork(Protocol):
     clusters: ClusterRepository
     definitions: DefinitionStore
     reports: ReportQueries
+    users: UserDirectory
+    audit: AuditQueries
 
     def __enter__(self) -> Self: ...
 

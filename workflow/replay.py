@@ -27,28 +27,62 @@ class IllegalHistory(CcnError):
 
 
 def replay(definition: Definition, history: Sequence[Transition]) -> Replayed:
-    """The state the history leads to; raises IllegalHistory on a move the workflow forbids."""
+    """The state the history leads to; raises IllegalHistory on a move the workflow forbids.
+
+    A `revert` entry undoes the entry just before it: it returns to that entry's
+    starting point, including the state a suspended cluster left.
+    """
+    return _walk(definition, history)[1]
+
+
+def revert_target(definition: Definition, history: Sequence[Transition]) -> Replayed | None:
+    """Where undoing the last entry leads; None when the last entry is the registration."""
+    before, _ = _walk(definition, history)
+    return before[-1] if len(before) >= 2 else None
+
+
+def _walk(definition: Definition, history: Sequence[Transition]) -> tuple[list[Replayed], Replayed]:
     engine = engine_for(definition)
-    state: str | None = None
-    origin: str | None = None
+    before: list[Replayed] = []  # position before each entry
+    now: Replayed | None = None
     for t in history:
         if t.event == "register":
-            if state is not None or t.from_state is not None:
+            if now is not None or t.from_state is not None:
                 raise IllegalHistory(t.code, t.seq, "register is not the first entry")
             if not definition.has_state(t.to_state):
                 raise IllegalHistory(t.code, t.seq, f"unknown state {t.to_state}")
-            state = t.to_state
+            before.append(Replayed("", None))
+            now = Replayed(t.to_state, None)
             continue
-        if state is None:
+        if now is None:
             raise IllegalHistory(t.code, t.seq, "history does not start with register")
-        if t.from_state != state:
-            raise IllegalHistory(t.code, t.seq, f"from_state {t.from_state} but was in {state}")
+        if t.from_state != now.state:
+            raise IllegalHistory(
+                t.code,
+                t.seq,
+                f"illegal transition: from_state {t.from_state} but was in {now.state}",
+            )
+        if t.event == "revert":
+            if len(before) < 2:
+                raise IllegalHistory(t.code, t.seq, "illegal transition: revert of register")
+            target = before[-1]
+            if t.to_state != target.state:
+                raise IllegalHistory(
+                    t.code,
+                    t.seq,
+                    f"illegal transition: revert to {t.to_state}, expected {target.state}",
+                )
+            before.append(now)
+            now = target
+            continue
         try:
-            target = engine.resolve(t.code, state, t.event, to=t.to_state, origin=origin)
+            state = engine.resolve(
+                t.code, now.state, t.event, to=t.to_state, origin=now.suspended_from
+            )
         except CcnError as exc:
             raise IllegalHistory(t.code, t.seq, f"illegal transition: {exc}") from None
-        origin = state if t.event == "suspend" else None
-        state = target
-    if state is None:
+        before.append(now)
+        now = Replayed(state, now.state if t.event == "suspend" else None)
+    if now is None:
         raise IllegalHistory(history[0].code if history else "?", 0, "empty history")
-    return Replayed(state, origin)
+    return before, now

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from states import Definition, default_definition
 
 from . import clock
+from .access import authorize
 from .chain import entry_hash
 from .engine import engine_for
 from .errors import (
@@ -18,11 +19,13 @@ from .errors import (
     ImportRejected,
     InvalidInput,
     MissingField,
+    TransitionRefused,
     UnknownCluster,
     UnknownState,
 )
 from .model import GENESIS, Cluster, Transition
 from .ports import UnitOfWork
+from .replay import revert_target
 from .validate import clean_area, clean_code, clean_text, code_key
 
 
@@ -163,6 +166,7 @@ def register(
     d = definition or default_definition()
     cluster, first = _prepare(d, new, _actor(actor))
     with uow:
+        authorize(uow, d, first.actor, "register", new.since)
         uow.definitions.pin(d)
         existing = uow.clusters.existing_codes([cluster.code])
         if existing:
@@ -208,6 +212,8 @@ def import_clusters(
     if not rows:
         problems.append("no clusters in the file")
     with uow:
+        dates = [new.since for _, new in rows if new.since is not None]
+        authorize(uow, d, who, "import", min(dates) if dates else None)
         existing = uow.clusters.existing_codes([c.code for c, _ in prepared])
         for (cluster, _), line in zip(prepared, lines, strict=True):
             stored = existing.get(code_key(cluster.code))
@@ -252,6 +258,7 @@ def _move(
     with uow:
         cluster = _load(uow, code)
         d = uow.definitions.get(cluster.workflow)
+        authorize(uow, d, who, event, on)
         if to is not None and not d.has_state(to):
             raise UnknownState(to, d.state_names)
         target = engine_for(d).resolve(
@@ -323,6 +330,46 @@ def cancel(
     ref: str | None = None,
 ) -> Transition:
     return _move(uow, code, "cancel", actor=actor, on=on, ref=ref, note=reason)
+
+
+def revert(
+    uow: UnitOfWork, code: str, *, actor: str, reason: str, on: date | None = None
+) -> Transition:
+    """Undo the last entry with a compensating `revert` entry; both stay in the history."""
+    who = _actor(actor)
+    note = clean_text(reason, "note")
+    with uow:
+        cluster = _load(uow, code)
+        if not note:
+            raise MissingField(cluster.code, "revert", "reason")
+        d = uow.definitions.get(cluster.workflow)
+        authorize(uow, d, who, "revert", on)
+        target = revert_target(d, uow.clusters.history(cluster.code))
+        if target is None:
+            raise TransitionRefused(
+                f"cannot revert cluster {cluster.code}: its only entry is the registration; "
+                "use cancel instead",
+                cluster.code,
+                cluster.state,
+                "revert",
+                engine_for(d).allowed(cluster.state),
+            )
+        effective_at = _effective(cluster.code, on, cluster)
+        t = _entry(
+            cluster.code,
+            cluster.last_seq + 1,
+            "revert",
+            cluster.state,
+            target.state,
+            effective_at,
+            who,
+            None,
+            note,
+            cluster.head_hash,
+        )
+        uow.clusters.save(cluster.moved(t, target.suspended_from), cluster.version, t)
+        uow.commit()
+    return t
 
 
 def history(uow: UnitOfWork, code: str) -> list[Transition]:
