@@ -99,6 +99,12 @@ class Env:
             self._engine = open_engine(self.url()[0])
         return self._engine
 
+    def close(self) -> None:
+        # Return connections now: a PostgreSQL server counts every idle one.
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
     def uow(self, readonly: bool = False) -> Any:
         from db import SqlUnitOfWork
 
@@ -250,6 +256,7 @@ def transition_json(t: Transition) -> dict[str, Any]:
 def cli(ctx: click.Context, db: str | None, actor: str | None, lang: str) -> None:
     """Track industrial clusters (cụm công nghiệp) from planning to operation."""
     ctx.obj = Env(db, actor, lang)
+    ctx.call_on_close(ctx.obj.close)
 
 
 @cli.command()
@@ -904,6 +911,25 @@ def user_disable(env: Env, name: str) -> None:
 
     u = disable_user(env.uow(), name, actor=env.actor)
     click.echo(f"Disabled user {u.name}.")
+
+
+# -- database
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Database maintenance."""
+
+
+@db_group.command("backup")
+@click.argument("file")
+@pass_env
+def db_backup(env: Env, file: str) -> None:
+    """Copy a live SQLite database consistently (online backup API)."""
+    from db.backup import backup_sqlite
+
+    path, pages = backup_sqlite(env.url()[0], file)
+    click.echo(f"Backed up to {path} ({pages} pages).")
 
 
 # -- workflow

@@ -21,7 +21,10 @@ def storage_error(exc: DBAPIError, url: Any = None) -> StorageError:
     if "readonly database" in low or "read-only" in low:
         return StorageError(f"database{where} is read-only: {reason}")
     if "unable to open database" in low:
-        return StorageError(f"cannot open database{where}: {reason}")
+        # SQLite in WAL mode must create -wal/-shm files beside the database.
+        return StorageError(
+            f"cannot open database{where}: {reason} (the file or its folder may be read-only)"
+        )
     if exc.connection_invalidated or "connect" in low or "password" in low:
         return StorageError(f"cannot connect to database{where}: {reason}")
     return StorageError(f"database error{where}: {reason}")

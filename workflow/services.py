@@ -261,6 +261,15 @@ def _move(
         authorize(uow, d, who, event, on)
         if to is not None and not d.has_state(to):
             raise UnknownState(to, d.state_names)
+        if to is not None and to == cluster.state:
+            # Typical of two staff recording the same step: say so plainly.
+            raise TransitionRefused(
+                f"cluster {cluster.code} is already in {to}",
+                cluster.code,
+                cluster.state,
+                event,
+                engine_for(d).allowed(cluster.state),
+            )
         target = engine_for(d).resolve(
             cluster.code, cluster.state, event, to=to, origin=cluster.suspended_from
         )
