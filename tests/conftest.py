@@ -101,6 +101,27 @@ def db_url(
         admin.dispose()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a database with no schema at all (a new file, or a new PG database)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    server: PgServer | None = request.getfixturevalue("pg_server")
+    if server is None:
+        pytest.skip("PostgreSQL server binaries not found (install postgresql to run these)")
+    name = f"e{os.getpid()}_{next(_counter)}"
+    admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.url(name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Any]:
     eng = open_engine(db_url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
@@ -40,3 +41,38 @@ def test_newer_schema_is_refused_without_changes(db_url) -> None:
         assert "has schema 9999, newer than this ccn knows" in r.stderr
         assert r.stderr.count("\n") == 1
     assert dump(db_url) == before
+
+
+def test_upgrade_from_the_first_migration_keeps_data(empty_url, monkeypatch) -> None:
+    from datetime import date
+
+    from db import SqlUnitOfWork
+    from db import schema as db_schema
+    from workflow import services
+    from workflow.audit import verify
+    from workflow.services import NewCluster
+
+    engine = open_engine(empty_url, create_dir=True)
+    upgrade(engine, "0001")
+    # Write through the service layer as it stood at 0001: no users table yet.
+    with monkeypatch.context() as m:
+        m.setattr(db_schema, "HEAD", "0001")
+        m.setattr(services, "authorize", lambda *a, **k: None)
+        uow = lambda: SqlUnitOfWork(engine)  # noqa: E731
+        services.register(uow(), NewCluster("HT1", "Cụm công nghiệp Hợp Thành 1",
+                                            since=date(2024, 1, 2)), actor="lan")  # fmt: skip
+        services.advance(uow(), "HT1", actor="lan", on=date(2024, 6, 3))
+        services.suspend(uow(), "HT1", actor="lan", reason="chờ vốn")
+        services.import_clusters(uow(), [(2, NewCluster("BS2", "Cụm Bắc Sơn 2"))], actor="lan")
+    db_schema._checked.clear()
+    before = dump(empty_url)
+    assert upgrade(engine) == ("0001", HEAD)
+    assert dump(empty_url) == before
+    uow = lambda: SqlUnitOfWork(engine)  # noqa: E731
+    result = verify(uow())
+    assert (result.ok, result.clusters, result.transitions) == (True, 2, 4)
+    services.resume(uow(), "HT1", actor="lan")
+    assert services.show(uow(), "HT1").cluster.state == "planning_compliant"
+    with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
+        conn.execute(text("DELETE FROM transitions"))
+    engine.dispose()
