@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, func, select
 
 from workflow.clock import start_of
 from workflow.model import Transition
@@ -27,13 +26,13 @@ _ENTRY = (
 
 
 class SqlAuditQueries:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
 
     def chains(self) -> Iterator[tuple[ChainHead, list[Transition]]]:
         heads = {
             cid: ChainHead(code, f"{wn}@{wv}", state, origin, last_seq, head)
-            for cid, code, wn, wv, state, origin, last_seq, head in self.session.execute(
+            for cid, code, wn, wv, state, origin, last_seq, head in self.conn.execute(
                 select(
                     C.id,
                     C.code,
@@ -53,7 +52,7 @@ class SqlAuditQueries:
         )
         current: int | None = None
         entries: list[Transition] = []
-        for row in self.session.execute(query):
+        for row in self.conn.execute(query):
             cid = row[0]
             if cid != current:
                 if current is not None:
@@ -66,12 +65,12 @@ class SqlAuditQueries:
             yield head, []
 
     def latest_recorded_at(self) -> datetime | None:
-        return self.session.execute(select(func.max(T.recorded_at))).scalar()
+        return self.conn.execute(select(func.max(T.recorded_at))).scalar()
 
     def heads_recorded_by(self, moment: datetime) -> Iterator[tuple[str, int, str]]:
         joined, entry = last_entries(T.recorded_at <= moment)
         query = select(C.code, entry.c.seq, entry.c.hash).select_from(joined)
-        yield from self.session.execute(query)
+        yield from self.conn.execute(query)
 
     def log(self, f: LogFilter) -> Iterator[Transition]:
         query = (
@@ -90,5 +89,5 @@ class SqlAuditQueries:
             query = query.where(C.code_key == code_key(f.code))
         if f.event:
             query = query.where(T.event == f.event)
-        for row in self.session.execute(query):
+        for row in self.conn.execute(query):
             yield Transition(*row)

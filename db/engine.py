@@ -101,7 +101,6 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         # Writers take the lock up front, so a concurrent writer waits on the
         # busy timeout instead of failing later with "database is locked".
-        if conn.get_execution_options().get("ccn_readonly"):
-            conn.exec_driver_sql("BEGIN")
-        else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Straight to the driver: this runs for every transaction, on the hot path.
+        readonly = conn.get_execution_options().get("ccn_readonly")
+        conn.connection.driver_connection.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")

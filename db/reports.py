@@ -10,8 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, and_, func, select
 
 from workflow.ports import Position
 
@@ -39,8 +38,8 @@ def last_entries(condition: Any) -> tuple[Any, Any]:
 
 
 class SqlReportQueries:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
 
     def positions(self, as_of: date, locality: str | None = None) -> list[Position]:
         joined, entry = last_entries(T.effective_on <= as_of)
@@ -63,9 +62,7 @@ class SqlReportQueries:
             query = query.where(func.lower(C.locality).contains(locality.lower(), autoescape=True))
         return [
             Position(code, name, loc, f"{wname}@{wver}", state, since, actor, ref)
-            for code, name, loc, wname, wver, state, since, actor, ref in self.session.execute(
-                query
-            )
+            for code, name, loc, wname, wver, state, since, actor, ref in self.conn.execute(query)
         ]
 
     def dwell_histogram(self, as_of: date) -> list[tuple[str, int, int]]:
@@ -80,13 +77,13 @@ class SqlReportQueries:
             .where(T.effective_on <= as_of)
             .subquery()
         )
-        dwell = _days_between(self.session, steps.c.entered, steps.c.left_on).label("dwell")
+        dwell = _days_between(self.conn, steps.c.entered, steps.c.left_on).label("dwell")
         query = (
             select(steps.c.state, dwell, func.count())
             .where(steps.c.left_on.is_not(None))
             .group_by(steps.c.state, dwell)
         )
-        return [(s, int(d), int(n)) for s, d, n in self.session.execute(query)]
+        return [(s, int(d), int(n)) for s, d, n in self.conn.execute(query)]
 
     def rework(self, as_of: date) -> dict[str, int]:
         query = (
@@ -94,10 +91,10 @@ class SqlReportQueries:
             .where(T.event == "send_back", T.effective_on <= as_of)
             .group_by(T.to_state)
         )
-        return {state: int(n) for state, n in self.session.execute(query)}
+        return {state: int(n) for state, n in self.conn.execute(query)}
 
 
-def _days_between(session: Session, start: object, end: object) -> object:
-    if session.get_bind().dialect.name == "sqlite":
+def _days_between(conn: Connection, start: object, end: object) -> object:
+    if conn.dialect.name == "sqlite":
         return func.cast(func.julianday(end) - func.julianday(start), ClusterRow.version.type)
     return end - start  # type: ignore[operator]

@@ -6,20 +6,20 @@ map, no lazy loading, so the cost per row stays close to the driver's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Row, and_, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Row, and_, bindparam, func, insert, select, update
 
 from states import Definition, parse_definition
 from workflow.errors import ConcurrentChange, StorageError
 from workflow.model import Cluster, Transition
 from workflow.validate import code_key
 
-from .models import ClusterRow, TransitionRow, WorkflowRow
+from .models import ClusterRow, TransitionRow, UserRow, WorkflowRow
 
 _PARSED: dict[str, Definition] = {}
+_BY_KEY: dict[str, Definition] = {}
 C = ClusterRow.__table__.c
 T = TransitionRow.__table__.c
 W = WorkflowRow.__table__.c
@@ -74,6 +74,36 @@ def _cluster_select() -> Any:
     )
 
 
+# Statements on the write path are built once: building one costs more than running it.
+# Reading a cluster for a write also says whether any user exists (single-user mode)
+# and gives its row id: one round trip instead of three.
+_ANY_USER = select(UserRow.__table__.c.id).exists().label("any_user")
+_GET = _cluster_select().add_columns(C.id, _ANY_USER).where(C.code_key == bindparam("key"))
+_SAVE = (
+    update(ClusterRow.__table__)
+    .where(C.code_key == bindparam("key"), C.version == bindparam("expected"))
+    .values(
+        state=bindparam("new_state"),
+        since=bindparam("new_since"),
+        since_on=bindparam("new_since_on"),
+        suspended_from=bindparam("new_suspended_from"),
+        version=bindparam("new_version"),
+        last_seq=bindparam("new_last_seq"),
+        head_hash=bindparam("new_head_hash"),
+    )
+    .returning(C.id)
+)
+_STATE = select(C.state).where(C.code_key == bindparam("key"))
+_INSERT_TRANSITION = insert(TransitionRow.__table__)
+_HISTORY = (
+    select(C.code, T.seq, T.event, T.from_state, T.to_state, T.effective_at, T.effective_on,
+           T.recorded_at, T.actor, T.ref, T.note, T.prev_hash, T.hash, T.db_user)
+    .join(ClusterRow, C.id == T.cluster_id)
+    .where(C.code_key == bindparam("key"))
+    .order_by(T.seq)
+)  # fmt: skip
+
+
 def _transition_values(cluster_id: int, t: Transition) -> dict[str, Any]:
     return {
         "cluster_id": cluster_id,
@@ -113,8 +143,8 @@ def _cluster_values(c: Cluster, workflow_id: int) -> dict[str, Any]:
 
 
 class SqlDefinitionStore:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
         self._ids: dict[str, int] = {}
 
     def pin(self, definition: Definition) -> None:
@@ -123,13 +153,13 @@ class SqlDefinitionStore:
     def id_for(self, definition: Definition) -> int:
         if definition.key in self._ids:
             return self._ids[definition.key]
-        row = self.session.execute(
+        row = self.conn.execute(
             select(W.id, W.sha256).where(W.name == definition.name, W.version == definition.version)
         ).first()
         if row is None:
             from workflow.clock import now
 
-            wid = self.session.execute(
+            wid = self.conn.execute(
                 insert(WorkflowRow.__table__).returning(W.id),
                 {
                     "name": definition.name,
@@ -150,25 +180,42 @@ class SqlDefinitionStore:
         return wid
 
     def get(self, key: str) -> Definition:
+        # Pinned definitions never change (pin refuses new text under an old version),
+        # so one read per process is enough.
+        if key in _BY_KEY:
+            return _BY_KEY[key]
         name, _, version = key.partition("@")
-        row = self.session.execute(
+        row = self.conn.execute(
             select(W.sha256, W.text).where(W.name == name, W.version == version)
         ).first()
         if row is None:
             raise StorageError(f"workflow {key} is not stored in the database")
         if row.sha256 not in _PARSED:
             _PARSED[row.sha256] = parse_definition(row.text, source=key)
-        return _PARSED[row.sha256]
+        _BY_KEY[key] = _PARSED[row.sha256]
+        return _BY_KEY[key]
 
 
 class SqlClusterRepository:
-    def __init__(self, session: Session, definitions: SqlDefinitionStore) -> None:
-        self.session = session
+    def __init__(
+        self,
+        conn: Connection,
+        definitions: SqlDefinitionStore,
+        on_users_known: Callable[[bool], None] = lambda _: None,
+    ) -> None:
+        self.conn = conn
         self.definitions = definitions
+        self.on_users_known = on_users_known
+        self._ids: dict[str, int] = {}
 
     def get(self, code: str) -> Cluster | None:
-        row = self.session.execute(_cluster_select().where(C.code_key == code_key(code))).first()
-        return _cluster(row) if row else None
+        key = code_key(code)
+        row = self.conn.execute(_GET, {"key": key}).first()
+        if row is None:
+            return None
+        *cluster, self._ids[key], any_user = row
+        self.on_users_known(bool(any_user))
+        return _cluster(cluster)  # type: ignore[arg-type]
 
     def existing_codes(self, codes: Iterable[str]) -> dict[str, str]:
         keys = sorted({code_key(c) for c in codes})
@@ -176,7 +223,7 @@ class SqlClusterRepository:
         # Chunked so that a 100,000-row import stays within bound-parameter limits.
         for i in range(0, len(keys), 5000):
             chunk = keys[i : i + 5000]
-            for key, code in self.session.execute(
+            for key, code in self.conn.execute(
                 select(C.code_key, C.code).where(C.code_key.in_(chunk))
             ):
                 found[key] = code
@@ -192,38 +239,35 @@ class SqlClusterRepository:
         if not items:
             return
         wf_ids = {key: self._workflow_id(key) for key in {c.workflow for c, _ in items}}
-        ids = self.session.execute(
+        ids = self.conn.execute(
             insert(ClusterRow.__table__).returning(C.id, sort_by_parameter_order=True),
             [_cluster_values(c, wf_ids[c.workflow]) for c, _ in items],
         ).scalars()
-        self.session.execute(
+        self.conn.execute(
             insert(TransitionRow.__table__),
             [_transition_values(cid, t) for cid, (_, t) in zip(ids, items, strict=True)],
         )
 
     def save(self, cluster: Cluster, expected_version: int, transition: Transition) -> None:
         key = code_key(cluster.code)
-        cluster_id = self.session.execute(
-            update(ClusterRow.__table__)
-            .where(C.code_key == key, C.version == expected_version)
-            .values(
-                state=cluster.state,
-                since=cluster.since,
-                since_on=cluster.since_on,
-                suspended_from=cluster.suspended_from,
-                version=cluster.version,
-                last_seq=cluster.last_seq,
-                head_hash=cluster.head_hash,
-            )
-            .returning(C.id)
+        cluster_id = self.conn.execute(
+            _SAVE,
+            {
+                "key": key,
+                "expected": expected_version,
+                "new_state": cluster.state,
+                "new_since": cluster.since,
+                "new_since_on": cluster.since_on,
+                "new_suspended_from": cluster.suspended_from,
+                "new_version": cluster.version,
+                "new_last_seq": cluster.last_seq,
+                "new_head_hash": cluster.head_hash,
+            },
         ).scalar()
         if cluster_id is None:
-            now_state = self.session.execute(select(C.state).where(C.code_key == key)).scalar()
-            self.session.rollback()
+            now_state = self.conn.execute(_STATE, {"key": key}).scalar()
             raise ConcurrentChange(cluster.code, now_state or "an unknown state")
-        self.session.execute(
-            insert(TransitionRow.__table__), _transition_values(cluster_id, transition)
-        )
+        self.conn.execute(_INSERT_TRANSITION, _transition_values(cluster_id, transition))
 
     def list(self, state: str | None = None, locality: str | None = None) -> list[Cluster]:
         query = _cluster_select().order_by(C.code_key)
@@ -231,28 +275,7 @@ class SqlClusterRepository:
             query = query.where(C.state == state)
         if locality:
             query = query.where(func.lower(C.locality).contains(locality.lower(), autoescape=True))
-        return [_cluster(r) for r in self.session.execute(query)]
+        return [_cluster(r) for r in self.conn.execute(query)]
 
     def history(self, code: str) -> list[Transition]:
-        query = (
-            select(
-                C.code,
-                T.seq,
-                T.event,
-                T.from_state,
-                T.to_state,
-                T.effective_at,
-                T.effective_on,
-                T.recorded_at,
-                T.actor,
-                T.ref,
-                T.note,
-                T.prev_hash,
-                T.hash,
-                T.db_user,
-            )
-            .join(ClusterRow, C.id == T.cluster_id)
-            .where(C.code_key == code_key(code))
-            .order_by(T.seq)
-        )
-        return [Transition(*row) for row in self.session.execute(query)]
+        return [Transition(*row) for row in self.conn.execute(_HISTORY, {"key": code_key(code)})]

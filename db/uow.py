@@ -7,7 +7,6 @@ from typing import Self
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
 from . import schema
 from .audit import SqlAuditQueries
@@ -31,12 +30,16 @@ class SqlUnitOfWork:
     def __enter__(self) -> Self:
         schema.check(self.engine)
         bind = self.engine.execution_options(ccn_readonly=True) if self.readonly else self.engine
-        self.session = Session(bind=bind, expire_on_commit=False)
-        self.definitions = SqlDefinitionStore(self.session)
-        self.clusters = SqlClusterRepository(self.session, self.definitions)
-        self.reports = SqlReportQueries(self.session)
-        self.users = SqlUserDirectory(self.session)
-        self.audit = SqlAuditQueries(self.session)
+        try:
+            self.conn = bind.connect()
+            self.conn.begin()
+        except DBAPIError as exc:
+            raise storage_error(exc, self.engine.url) from None
+        self.definitions = SqlDefinitionStore(self.conn)
+        self.users = SqlUserDirectory(self.conn)
+        self.clusters = SqlClusterRepository(self.conn, self.definitions, self.users.known)
+        self.reports = SqlReportQueries(self.conn)
+        self.audit = SqlAuditQueries(self.conn)
         return self
 
     def __exit__(
@@ -47,17 +50,17 @@ class SqlUnitOfWork:
     ) -> None:
         # Anything not committed by the use case is dropped: no half-written step.
         try:
-            self.session.rollback()
+            self.conn.rollback()
         finally:
-            self.session.close()
+            self.conn.close()
         if isinstance(exc, DBAPIError):
             raise storage_error(exc, self.engine.url) from None
 
     def commit(self) -> None:
         try:
-            self.session.commit()
+            self.conn.commit()
         except DBAPIError as exc:
             raise storage_error(exc, self.engine.url) from None
 
     def rollback(self) -> None:
-        self.session.rollback()
+        self.conn.rollback()

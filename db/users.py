@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, exists, insert, select, update
 
 from workflow.clock import now
 from workflow.model import User
@@ -11,32 +10,36 @@ from workflow.model import User
 from .models import UserChangeRow, UserRow
 
 U = UserRow.__table__.c
+_ANY = select(exists().where(U.id.is_not(None)))
+_GET = select(U.name, U.role, U.enabled, U.created_at, U.created_by).where(
+    U.name == bindparam("name")
+)
 
 
 class SqlUserDirectory:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
         self._any: bool | None = None
+
+    def known(self, any_user: bool) -> None:
+        """Learned while reading for a write: no need to ask again in this transaction."""
+        self._any = any_user
 
     def any(self) -> bool:
         if self._any is None:
-            self._any = bool(
-                self.session.execute(select(exists().where(U.id.is_not(None)))).scalar()
-            )
+            self._any = bool(self.conn.execute(_ANY).scalar())
         return self._any
 
     def get(self, name: str) -> User | None:
-        row = self.session.execute(
-            select(U.name, U.role, U.enabled, U.created_at, U.created_by).where(U.name == name)
-        ).first()
+        row = self.conn.execute(_GET, {"name": name}).first()
         return User(*row) if row else None
 
     def list(self) -> list[User]:
         query = select(U.name, U.role, U.enabled, U.created_at, U.created_by).order_by(U.name)
-        return [User(*row) for row in self.session.execute(query)]
+        return [User(*row) for row in self.conn.execute(query)]
 
     def add(self, user: User) -> None:
-        self.session.execute(
+        self.conn.execute(
             insert(UserRow.__table__),
             {
                 "name": user.name,
@@ -49,12 +52,10 @@ class SqlUserDirectory:
         self._any = True
 
     def set_enabled(self, name: str, enabled: bool) -> None:
-        self.session.execute(
-            update(UserRow.__table__).where(U.name == name).values(enabled=enabled)
-        )
+        self.conn.execute(update(UserRow.__table__).where(U.name == name).values(enabled=enabled))
 
     def record(self, user_name: str, action: str, role: str | None, actor: str) -> None:
-        self.session.execute(
+        self.conn.execute(
             insert(UserChangeRow.__table__),
             {
                 "user_name": user_name,

@@ -55,9 +55,20 @@ def test_upgrade_from_the_first_migration_keeps_data(empty_url, monkeypatch) -> 
     engine = open_engine(empty_url, create_dir=True)
     upgrade(engine, "0001")
     # Write through the service layer as it stood at 0001: no users table yet.
+    from sqlalchemy import bindparam, literal
+
+    from db import repository
+    from db.models import ClusterRow
+
+    without_users = (
+        repository._cluster_select()
+        .add_columns(ClusterRow.__table__.c.id, literal(False))
+        .where(ClusterRow.__table__.c.code_key == bindparam("key"))
+    )
     with monkeypatch.context() as m:
         m.setattr(db_schema, "HEAD", "0001")
         m.setattr(services, "authorize", lambda *a, **k: None)
+        m.setattr(repository, "_GET", without_users)
         uow = lambda: SqlUnitOfWork(engine)  # noqa: E731
         services.register(uow(), NewCluster("HT1", "Cụm công nghiệp Hợp Thành 1",
                                             since=date(2024, 1, 2)), actor="lan")  # fmt: skip

@@ -41,6 +41,7 @@ class Engine:
     def __init__(self, definition: Definition) -> None:
         self.definition = definition
         self._probe = _Probe()
+        self._fired: dict[tuple[str, str, str], str | None] = {}
         self.machine = Machine(
             model=self._probe,
             states=list(definition.state_names),
@@ -114,14 +115,25 @@ class Engine:
         return self.fire(code, state, event, target)
 
     def fire(self, code: str, state: str, event: str, target: str) -> str:
-        """Run the move on the shared machine; the machine has the last word."""
+        """Run the move on the shared machine; the machine has the last word.
+
+        The machine has no callbacks with effects, so its answer for a given
+        (state, event, target) never changes and is remembered.
+        """
+        key = (state, event, target)
+        if key not in self._fired:
+            self._fired[key] = self._fire(state, event, target)
+        moved = self._fired[key]
+        if moved is None:
+            raise InvalidTarget(
+                code, state, event, target, self.targets(state, event), self.allowed(state)
+            )
+        return moved
+
+    def _fire(self, state: str, event: str, target: str) -> str | None:
         self.machine.set_state(state, model=self._probe)
         try:
             moved = self._probe.trigger(event, to=target)  # type: ignore[attr-defined]
         except MachineError:
             moved = False
-        if not moved:
-            raise InvalidTarget(
-                code, state, event, target, self.targets(state, event), self.allowed(state)
-            )
-        return self._probe.state
+        return self._probe.state if moved else None
