@@ -12,8 +12,20 @@ if str(ROOT) not in sys.path:
 
 from db import SqlUnitOfWork, open_engine  # noqa: E402
 from db.schema import upgrade  # noqa: E402
+from states import default_definition  # noqa: E402
 from workflow import services  # noqa: E402
 from workflow.services import NewCluster  # noqa: E402
+
+
+def empty_db(path: Path) -> Path:
+    """A fresh, initialised ccn database with the default workflow pinned."""
+    engine = open_engine(f"sqlite:///{path}", create_dir=True)
+    upgrade(engine)
+    with SqlUnitOfWork(engine) as uow:
+        uow.definitions.pin(default_definition())
+        uow.commit()
+    engine.dispose()
+    return path
 
 
 def setup_import(path: Path, clusters: int) -> Path:

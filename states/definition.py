@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 UNITS = ("days", "working_days")
 TARGET_KINDS = ("single", "chosen", "origin")
@@ -69,23 +70,25 @@ class Definition:
     def state_names(self) -> tuple[str, ...]:
         return tuple(s.name for s in self.states)
 
+    @cached_property
+    def _states(self) -> dict[str, StateDef]:
+        return {s.name: s for s in self.states}
+
+    @cached_property
+    def _events(self) -> dict[str, EventDef]:
+        return {e.name: e for e in self.events}
+
     def state(self, name: str) -> StateDef:
-        for s in self.states:
-            if s.name == name:
-                return s
-        raise KeyError(name)
+        return self._states[name]
 
     def event(self, name: str) -> EventDef:
-        for e in self.events:
-            if e.name == name:
-                return e
-        raise KeyError(name)
+        return self._events[name]
 
     def has_state(self, name: str) -> bool:
-        return any(s.name == name for s in self.states)
+        return name in self._states
 
     def has_event(self, name: str) -> bool:
-        return any(e.name == name for e in self.events)
+        return name in self._events
 
     def roles_for(self, event: str) -> tuple[str, ...]:
         for name, roles in self.roles:

@@ -379,3 +379,19 @@ def test_any_single_change_is_detected(chain, data) -> None:
     changed = list(chain)
     changed[i] = replace(chain[i], **{name: _flip(getattr(chain[i], name))})
     assert check_chain(D, head, changed) != []
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.one_of(st.none(), st.text()), min_size=5, max_size=5),
+       seq=st.integers(1, 10**9))  # fmt: skip
+def test_canonical_form_is_compact_json(texts, seq) -> None:
+    import json
+
+    at = datetime(2026, 3, 2, 3, 0, 0, 1, tzinfo=UTC)
+    code, actor, ref, note, prev = texts
+    data = canonical(code or "C", seq, "advance", None, "planned", at, at, actor or "a", ref,
+                     note, prev or GENESIS)  # fmt: skip
+    stamp = "2026-03-02T03:00:00.000001Z"
+    expected = [code or "C", seq, "advance", None, "planned", stamp, stamp, actor or "a", ref,
+                note, prev or GENESIS]  # fmt: skip
+    assert data == json.dumps(expected, ensure_ascii=False, separators=(",", ":")).encode()

@@ -33,7 +33,7 @@ def read_clusters(data: bytes) -> list[tuple[int, NewCluster]]:
     problems: list[str] = []
     for fields in reader:
         line = reader.line_num
-        if not any(f.strip() for f in fields):
+        if not "".join(fields).strip():
             continue
         if len(fields) != len(header):
             problems.append(f"line {line}: expected {len(header)} fields, found {len(fields)}")

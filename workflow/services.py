@@ -63,8 +63,9 @@ def _entry(
     ref: str | None,
     note: str | None,
     prev_hash: str,
+    recorded: datetime | None = None,
 ) -> Transition:
-    recorded = clock.now()
+    recorded = recorded or clock.now()
     digest = entry_hash(
         code, seq, event, from_state, to_state, effective_at, recorded, actor, ref, note, prev_hash
     )
@@ -130,7 +131,9 @@ def _actor(actor: str) -> str:
     return value
 
 
-def _prepare(d: Definition, new: NewCluster, actor: str) -> tuple[Cluster, Transition]:
+def _prepare(
+    d: Definition, new: NewCluster, actor: str, recorded: datetime | None = None
+) -> tuple[Cluster, Transition]:
     """Validate one registration without touching storage."""
     code = clean_code(new.code)
     name = clean_text(new.name, "name", required=True)
@@ -142,7 +145,9 @@ def _prepare(d: Definition, new: NewCluster, actor: str) -> tuple[Cluster, Trans
     note = clean_text(new.note, "note")
     _require_fields(d, code, "register", state, ref, note)
     effective_at = _effective(code, new.since)
-    first = _entry(code, 1, "register", None, state, effective_at, actor, ref, note, GENESIS)
+    first = _entry(
+        code, 1, "register", None, state, effective_at, actor, ref, note, GENESIS, recorded
+    )
     cluster = Cluster(
         code=code,
         name=name,
@@ -187,6 +192,7 @@ def import_clusters(
     """Register many clusters at once: all of them, or none if any row is bad."""
     d = definition or default_definition()
     who = _actor(actor)
+    recorded = clock.now()  # one import, one moment of recording
     problems: list[str] = []
     prepared: list[tuple[Cluster, Transition]] = []
     seen: dict[str, int] = {}
@@ -202,7 +208,7 @@ def import_clusters(
         else:
             seen[key] = line
         try:
-            item = _prepare(d, new, who)
+            item = _prepare(d, new, who, recorded)
         except CcnError as exc:
             problems.append(f"line {line}: {exc}")
             continue

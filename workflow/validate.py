@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 
 from .errors import InvalidInput
 
@@ -23,7 +22,10 @@ LIMITS = {
     "actor": 100,
 }
 
-_ALLOWED_CONTROLS = {"note": "\n\t"}
+# Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F; notes may hold
+# line breaks and tabs.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_NOTE_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def code_key(code: str) -> str:
@@ -46,12 +48,11 @@ def clean_text(value: str | None, field: str, required: bool = False) -> str | N
         if required:
             raise InvalidInput(f"{field} is required and must not be empty", field=field)
         return None
-    allowed = _ALLOWED_CONTROLS.get(field, "")
-    for ch in text:
-        if unicodedata.category(ch) == "Cc" and ch not in allowed:
-            raise InvalidInput(
-                f"{field} contains a control character (U+{ord(ch):04X})", field=field
-            )
+    bad = (_NOTE_CONTROL if field == "note" else _CONTROL).search(text)
+    if bad:
+        raise InvalidInput(
+            f"{field} contains a control character (U+{ord(bad.group()):04X})", field=field
+        )
     limit = LIMITS[field]
     if len(text) > limit:
         raise InvalidInput(

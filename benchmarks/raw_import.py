@@ -1,0 +1,70 @@
+"""Baseline for benchmark 2: the same import written with nothing but sqlite3.
+
+Reads the same CSV, builds the same cluster rows and register entries (hash
+included) and writes them with executemany in one transaction.
+
+    python benchmarks/raw_import.py DB FILE.csv
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import sqlite3
+import sys
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+GENESIS = "0" * 64
+
+
+def main() -> None:
+    db, path = sys.argv[1], sys.argv[2]
+    now = datetime.now(UTC)
+    stamp = now.replace(tzinfo=None).isoformat(" ", "microseconds")
+    stamp_z = now.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=FULL")
+    con.execute("PRAGMA foreign_keys=ON")
+    con.execute("BEGIN IMMEDIATE")
+    wf = con.execute("SELECT id FROM workflows").fetchone()[0]
+    first = con.execute("SELECT COALESCE(MAX(id), 0) FROM clusters").fetchone()[0] + 1
+    clusters, entries = [], []
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        for i, (code, name, locality, area, developer, state, since, ref) in enumerate(reader):
+            day = date.fromisoformat(since)
+            at = datetime.combine(day, time(0), tzinfo=VN).astimezone(UTC).replace(tzinfo=None)
+            fields = [code, 1, "register", None, state, at.isoformat(timespec="microseconds") + "Z",
+                      stamp_z, "bench", ref, None, GENESIS]  # fmt: skip
+            digest = hashlib.sha256(
+                json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
+            ).hexdigest()
+            cid, at_text = first + i, at.isoformat(" ", "microseconds")
+            clusters.append((cid, code, code.upper(), name, locality, float(area), developer,
+                             wf, state, at_text, since, None, 1, 1, digest))  # fmt: skip
+            entries.append((cid, 1, "register", None, state, at_text, since, stamp, "bench",
+                            ref, None, GENESIS, digest))  # fmt: skip
+    con.executemany(
+        "INSERT INTO clusters (id, code, code_key, name, locality, area_ha, developer,"
+        " workflow_id, state, since, since_on, suspended_from, version, last_seq, head_hash)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        clusters,
+    )
+    con.executemany(
+        "INSERT INTO transitions (cluster_id, seq, event, from_state, to_state, effective_at,"
+        " effective_on, recorded_at, actor, ref, note, prev_hash, hash)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        entries,
+    )
+    con.execute("COMMIT")
+    con.close()
+    print(f"Imported {len(clusters)} clusters.")
+
+
+if __name__ == "__main__":
+    main()
