@@ -196,3 +196,25 @@ def test_list_filters(uow) -> None:
     assert [v.cluster.code for v in services.list_clusters(uow(), state="establishment")] == ["BS2"]
     with pytest.raises(UnknownState):
         services.list_clusters(uow(), state="nowhere")
+
+
+def test_apply_steps_is_all_or_nothing(uow, db_url) -> None:
+    from workflow.services import Step
+
+    add(uow, since=date(2020, 1, 6))
+    add(uow, "BS2", name="Cụm Bắc Sơn 2", since=date(2020, 1, 6))
+    steps = [
+        Step("HT1", "advance", on=date(2021, 1, 4)),
+        Step("BS2", "suspend", on=date(2021, 2, 1), note="chờ vốn"),
+        Step("ht1", "advance", on=date(2021, 6, 1)),
+        Step("BS2", "resume", on=date(2021, 7, 1)),
+    ]
+    before = dump(db_url)
+    with pytest.raises(DateOutOfRange):  # the last step is dated before the one before it
+        services.apply_steps(uow(), [*steps, Step("BS2", "suspend", on=date(2021, 5, 1), note="x")],
+                             actor="an")  # fmt: skip
+    assert dump(db_url) == before
+    assert services.apply_steps(uow(), steps, actor="an") == 4
+    assert [t.to_state for t in services.history(uow(), "HT1")] == [
+        "planned", "planning_compliant", "establishment"]  # fmt: skip
+    assert services.show(uow(), "BS2").cluster.state == "planned"

@@ -247,6 +247,57 @@ def _load(uow: UnitOfWork, code: str) -> Cluster:
     return cluster
 
 
+@dataclass(frozen=True)
+class Step:
+    """One move to record: what `advance`, `send_back`, ... take, as data."""
+
+    code: str
+    event: str
+    to: str | None = None
+    on: date | None = None
+    ref: str | None = None
+    note: str | None = None
+
+
+def _apply(uow: UnitOfWork, cluster: Cluster, step: Step, who: str) -> tuple[Cluster, Transition]:
+    """Check one step against the cluster's workflow and store it."""
+    event, to, on = step.event, step.to, step.on
+    ref, note = clean_text(step.ref, "ref"), clean_text(step.note, "note")
+    d = uow.definitions.get(cluster.workflow)
+    authorize(uow, d, who, event, on)
+    if to is not None and not d.has_state(to):
+        raise UnknownState(to, d.state_names)
+    if to is not None and to == cluster.state:
+        # Typical of two staff recording the same step: say so plainly.
+        raise TransitionRefused(
+            f"cluster {cluster.code} is already in {to}",
+            cluster.code,
+            cluster.state,
+            event,
+            engine_for(d).allowed(cluster.state),
+        )
+    target = engine_for(d).resolve(
+        cluster.code, cluster.state, event, to=to, origin=cluster.suspended_from
+    )
+    _require_fields(d, cluster.code, event, target, ref, note)
+    effective_at = _effective(cluster.code, on, cluster)
+    t = _entry(
+        cluster.code,
+        cluster.last_seq + 1,
+        event,
+        cluster.state,
+        target,
+        effective_at,
+        who,
+        ref,
+        note,
+        cluster.head_hash,
+    )
+    moved = cluster.moved(t)
+    uow.clusters.save(moved, cluster.version, t)
+    return moved, t
+
+
 def _move(
     uow: UnitOfWork,
     code: str,
@@ -259,43 +310,26 @@ def _move(
     note: str | None = None,
 ) -> Transition:
     who = _actor(actor)
-    ref = clean_text(ref, "ref")
-    note = clean_text(note, "note")
     with uow:
-        cluster = _load(uow, code)
-        d = uow.definitions.get(cluster.workflow)
-        authorize(uow, d, who, event, on)
-        if to is not None and not d.has_state(to):
-            raise UnknownState(to, d.state_names)
-        if to is not None and to == cluster.state:
-            # Typical of two staff recording the same step: say so plainly.
-            raise TransitionRefused(
-                f"cluster {cluster.code} is already in {to}",
-                cluster.code,
-                cluster.state,
-                event,
-                engine_for(d).allowed(cluster.state),
-            )
-        target = engine_for(d).resolve(
-            cluster.code, cluster.state, event, to=to, origin=cluster.suspended_from
-        )
-        _require_fields(d, cluster.code, event, target, ref, note)
-        effective_at = _effective(cluster.code, on, cluster)
-        t = _entry(
-            cluster.code,
-            cluster.last_seq + 1,
-            event,
-            cluster.state,
-            target,
-            effective_at,
-            who,
-            ref,
-            note,
-            cluster.head_hash,
-        )
-        uow.clusters.save(cluster.moved(t), cluster.version, t)
+        _, t = _apply(uow, _load(uow, code), Step(code, event, to, on, ref, note), who)
         uow.commit()
     return t
+
+
+def apply_steps(uow: UnitOfWork, steps: Sequence[Step], *, actor: str) -> int:
+    """Record many steps in one transaction: all of them, or none if any is refused.
+
+    The same checks as one step at a time; for loading existing histories and bulk work.
+    """
+    who = _actor(actor)
+    current: dict[str, Cluster] = {}
+    with uow:
+        for step in steps:
+            key = code_key(step.code)
+            cluster = current.get(key) or _load(uow, step.code)
+            current[key], _ = _apply(uow, cluster, step, who)
+        uow.commit()
+    return len(steps)
 
 
 def advance(
