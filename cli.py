@@ -12,7 +12,7 @@ import json
 import os
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -177,7 +177,18 @@ def print_table(
 
 
 def print_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    """The same text as json.dumps(data, indent=2); lists and iterators go out item by
+    item, so a large report is never held twice in memory as one string."""
+    if not isinstance(data, list | Iterator):
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    first = True
+    for item in data:
+        # JSON text never holds a raw newline, so indenting every line is safe.
+        text = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        click.echo(("[\n  " if first else ",\n  ") + text, nl=False)
+        first = False
+    click.echo("[]" if first else "\n]")
 
 
 def print_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -817,7 +828,7 @@ def audit_log(env: Env, since: str | None, until: str | None, who: str | None,
         env.uow(readonly=True), LogFilter(_date(since), _date(until), who, cluster, event)
     )
     if fmt == "json":
-        print_json(list(entries))
+        print_json(entries)
     elif fmt == "csv":
         print_csv(LOG_KEYS, ([e.get(k) for k in LOG_KEYS] for e in entries))
     else:

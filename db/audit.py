@@ -12,12 +12,12 @@ from workflow.model import Transition
 from workflow.ports import ChainHead, LogFilter
 from workflow.validate import code_key
 
-from .models import ClusterRow, TransitionRow, WorkflowRow
+from . import tables
 from .reports import last_entries
 
-C = ClusterRow.__table__.c
-T = TransitionRow.__table__.c
-W = WorkflowRow.__table__.c
+C = tables.clusters.c
+T = tables.transitions.c
+W = tables.workflows.c
 
 _ENTRY = (
     C.code, T.seq, T.event, T.from_state, T.to_state, T.effective_at, T.effective_on,
@@ -42,7 +42,7 @@ class SqlAuditQueries:
                     C.suspended_from,
                     C.last_seq,
                     C.head_hash,
-                ).join(WorkflowRow, W.id == C.workflow_id)
+                ).join(tables.workflows, W.id == C.workflow_id)
             )
         }
         query = (
@@ -75,7 +75,7 @@ class SqlAuditQueries:
     def log(self, f: LogFilter) -> Iterator[Transition]:
         query = (
             select(*_ENTRY)
-            .join(ClusterRow, C.id == T.cluster_id)
+            .join(tables.clusters, C.id == T.cluster_id)
             .order_by(T.recorded_at, T.id)
             .execution_options(yield_per=5000)
         )

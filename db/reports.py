@@ -10,15 +10,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, Integer, and_, func, select
 
 from workflow.ports import Position
 
-from .models import ClusterRow, TransitionRow, WorkflowRow
+from . import tables
 
-C = ClusterRow.__table__.c
-T = TransitionRow.__table__.c
-W = WorkflowRow.__table__.c
+C = tables.clusters.c
+T = tables.transitions.c
+W = tables.workflows.c
 
 
 def last_entries(condition: Any) -> tuple[Any, Any]:
@@ -32,9 +32,9 @@ def last_entries(condition: Any) -> tuple[Any, Any]:
         .group_by(T.cluster_id)
         .subquery()
     )
-    entry = TransitionRow.__table__.alias("entry")
+    entry = tables.transitions.alias("entry")
     on = and_(entry.c.cluster_id == last.c.cluster_id, entry.c.seq == last.c.seq)
-    return last.join(entry, on).join(ClusterRow, C.id == last.c.cluster_id), entry
+    return last.join(entry, on).join(tables.clusters, C.id == last.c.cluster_id), entry
 
 
 class SqlReportQueries:
@@ -42,6 +42,9 @@ class SqlReportQueries:
         self.conn = conn
 
     def positions(self, as_of: date, locality: str | None = None) -> list[Position]:
+        if as_of >= self._latest_effective():
+            # Nothing happened after as_of: the cluster rows already say where each is.
+            return self._current(locality)
         joined, entry = last_entries(T.effective_on <= as_of)
         query = (
             select(
@@ -56,8 +59,28 @@ class SqlReportQueries:
                 entry.c.ref,
             )
             .select_from(joined)
-            .join(WorkflowRow, W.id == C.workflow_id)
+            .join(tables.workflows, W.id == C.workflow_id)
         )
+        if locality:
+            query = query.where(func.lower(C.locality).contains(locality.lower(), autoescape=True))
+        return [
+            Position(code, name, loc, f"{wname}@{wver}", state, since, actor, ref)
+            for code, name, loc, wname, wver, state, since, actor, ref in self.conn.execute(query)
+        ]
+
+    def _latest_effective(self) -> date:
+        latest = self.conn.execute(select(func.max(T.effective_on))).scalar()  # by index
+        if isinstance(latest, str):  # SQLite returns an aggregate of dates as text
+            latest = date.fromisoformat(latest)
+        return latest or date.min
+
+    def _current(self, locality: str | None) -> list[Position]:
+        query = (
+            select(C.code, C.name, C.locality, W.name, W.version, C.state, C.since_on, T.actor,
+                   T.ref)
+            .join(tables.workflows, W.id == C.workflow_id)
+            .join(tables.transitions, and_(T.cluster_id == C.id, T.seq == C.last_seq))
+        )  # fmt: skip
         if locality:
             query = query.where(func.lower(C.locality).contains(locality.lower(), autoescape=True))
         return [
@@ -96,5 +119,5 @@ class SqlReportQueries:
 
 def _days_between(conn: Connection, start: object, end: object) -> object:
     if conn.dialect.name == "sqlite":
-        return func.cast(func.julianday(end) - func.julianday(start), ClusterRow.version.type)
+        return func.cast(func.julianday(end) - func.julianday(start), Integer)
     return end - start  # type: ignore[operator]

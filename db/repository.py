@@ -16,8 +16,7 @@ from workflow.errors import ConcurrentChange, StorageError
 from workflow.model import Cluster, Transition
 from workflow.validate import code_key
 
-from . import bulk
-from .models import ClusterRow, TransitionRow, UserRow, WorkflowRow
+from . import bulk, tables
 
 _CLUSTER_INSERT = ("id", "code", "code_key", "name", "locality", "area_ha", "developer",
                    "workflow_id", "state", "since", "since_on", "suspended_from", "version",
@@ -27,9 +26,9 @@ _TRANSITION_INSERT = ("cluster_id", "seq", "event", "from_state", "to_state", "e
                       "hash")  # fmt: skip
 _PARSED: dict[str, Definition] = {}
 _BY_KEY: dict[str, Definition] = {}
-C = ClusterRow.__table__.c
-T = TransitionRow.__table__.c
-W = WorkflowRow.__table__.c
+C = tables.clusters.c
+T = tables.transitions.c
+W = tables.workflows.c
 
 _CLUSTER_COLUMNS = (
     C.code,
@@ -76,18 +75,18 @@ def _cluster(row: Row[Any]) -> Cluster:
 def _cluster_select() -> Any:
     return (
         select(*_CLUSTER_COLUMNS)
-        .join(WorkflowRow, W.id == C.workflow_id)
-        .outerjoin(TransitionRow, and_(T.cluster_id == C.id, T.seq == C.last_seq))
+        .join(tables.workflows, W.id == C.workflow_id)
+        .outerjoin(tables.transitions, and_(T.cluster_id == C.id, T.seq == C.last_seq))
     )
 
 
 # Statements on the write path are built once: building one costs more than running it.
 # Reading a cluster for a write also says whether any user exists (single-user mode)
 # and gives its row id: one round trip instead of three.
-_ANY_USER = select(UserRow.__table__.c.id).exists().label("any_user")
+_ANY_USER = select(tables.users.c.id).exists().label("any_user")
 _GET = _cluster_select().add_columns(C.id, _ANY_USER).where(C.code_key == bindparam("key"))
 _SAVE = (
-    update(ClusterRow.__table__)
+    update(tables.clusters)
     .where(C.code_key == bindparam("key"), C.version == bindparam("expected"))
     .values(
         state=bindparam("new_state"),
@@ -101,11 +100,11 @@ _SAVE = (
     .returning(C.id)
 )
 _STATE = select(C.state).where(C.code_key == bindparam("key"))
-_INSERT_TRANSITION = insert(TransitionRow.__table__)
+_INSERT_TRANSITION = insert(tables.transitions)
 _HISTORY = (
     select(C.code, T.seq, T.event, T.from_state, T.to_state, T.effective_at, T.effective_on,
            T.recorded_at, T.actor, T.ref, T.note, T.prev_hash, T.hash, T.db_user)
-    .join(ClusterRow, C.id == T.cluster_id)
+    .join(tables.clusters, C.id == T.cluster_id)
     .where(C.code_key == bindparam("key"))
     .order_by(T.seq)
 )  # fmt: skip
@@ -167,7 +166,7 @@ class SqlDefinitionStore:
             from workflow.clock import now
 
             wid = self.conn.execute(
-                insert(WorkflowRow.__table__).returning(W.id),
+                insert(tables.workflows).returning(W.id),
                 {
                     "name": definition.name,
                     "version": definition.version,
@@ -252,11 +251,11 @@ class SqlClusterRepository:
         if not items:
             return
         wf_ids = {key: self._workflow_id(key) for key in {c.workflow for c, _ in items}}
-        ids = bulk.reserve_ids(self.conn, ClusterRow.__table__, len(items))
+        ids = bulk.reserve_ids(self.conn, tables.clusters, len(items))
         ts = bulk.timestamp_writer(self.conn.dialect.name)
         day = bulk.date_writer(self.conn.dialect.name)
         self.conn.exec_driver_sql(
-            bulk.insert_sql(self.conn, ClusterRow.__table__, _CLUSTER_INSERT),
+            bulk.insert_sql(self.conn, tables.clusters, _CLUSTER_INSERT),
             [
                 (cid, c.code, code_key(c.code), c.name, c.locality, c.area_ha, c.developer,
                  wf_ids[c.workflow], c.state, ts(c.since), day(c.since_on), c.suspended_from,
@@ -265,7 +264,7 @@ class SqlClusterRepository:
             ],
         )  # fmt: skip
         self.conn.exec_driver_sql(
-            bulk.insert_sql(self.conn, TransitionRow.__table__, _TRANSITION_INSERT),
+            bulk.insert_sql(self.conn, tables.transitions, _TRANSITION_INSERT),
             [
                 (cid, t.seq, t.event, t.from_state, t.to_state, ts(t.effective_at),
                  day(t.effective_on), ts(t.recorded_at), t.actor, t.ref, t.note, t.prev_hash,

@@ -7,9 +7,9 @@ from sqlalchemy import Connection, bindparam, exists, insert, select, update
 from workflow.clock import now
 from workflow.model import User
 
-from .models import UserChangeRow, UserRow
+from . import tables
 
-U = UserRow.__table__.c
+U = tables.users.c
 _ANY = select(exists().where(U.id.is_not(None)))
 _GET = select(U.name, U.role, U.enabled, U.created_at, U.created_by).where(
     U.name == bindparam("name")
@@ -40,7 +40,7 @@ class SqlUserDirectory:
 
     def add(self, user: User) -> None:
         self.conn.execute(
-            insert(UserRow.__table__),
+            insert(tables.users),
             {
                 "name": user.name,
                 "role": user.role,
@@ -52,11 +52,11 @@ class SqlUserDirectory:
         self._any = True
 
     def set_enabled(self, name: str, enabled: bool) -> None:
-        self.conn.execute(update(UserRow.__table__).where(U.name == name).values(enabled=enabled))
+        self.conn.execute(update(tables.users).where(U.name == name).values(enabled=enabled))
 
     def record(self, user_name: str, action: str, role: str | None, actor: str) -> None:
         self.conn.execute(
-            insert(UserChangeRow.__table__),
+            insert(tables.user_changes),
             {
                 "user_name": user_name,
                 "action": action,

@@ -58,12 +58,12 @@ def test_upgrade_from_the_first_migration_keeps_data(empty_url, monkeypatch) -> 
     from sqlalchemy import bindparam, literal
 
     from db import repository
-    from db.models import ClusterRow
+    from db.tables import clusters
 
     without_users = (
         repository._cluster_select()
-        .add_columns(ClusterRow.__table__.c.id, literal(False))
-        .where(ClusterRow.__table__.c.code_key == bindparam("key"))
+        .add_columns(clusters.c.id, literal(False))
+        .where(clusters.c.code_key == bindparam("key"))
     )
     with monkeypatch.context() as m:
         m.setattr(db_schema, "HEAD", "0001")

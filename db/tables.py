@@ -1,0 +1,146 @@
+"""The schema as SQLAlchemy Core tables: what the running application queries.
+
+Core tables keep `sqlalchemy.orm` out of every command's start-up; the typed ORM
+classes in `models.py` map onto these same tables, and the migrations own the
+schema in the database.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend.
+
+    SQLite has no time zone type, so there the value is kept as naive UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; ccn stores only aware timestamps")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+# A workflow definition exactly as clusters were pinned to it.
+workflows = Table(
+    "workflows",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("version", String(100), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("name", "version", name="uq_workflows_name_version"),
+)
+
+clusters = Table(
+    "clusters",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(32), nullable=False),
+    Column("code_key", String(32), nullable=False, unique=True),
+    Column("name", String(300), nullable=False),
+    Column("locality", String(200)),
+    Column("area_ha", Float),
+    Column("developer", String(300)),
+    Column("workflow_id", ForeignKey("workflows.id"), nullable=False),
+    Column("state", String(40), nullable=False),
+    Column("since", UTCDateTime, nullable=False),
+    Column("since_on", Date, nullable=False),
+    Column("suspended_from", String(40)),
+    Column("version", Integer, nullable=False),
+    Column("last_seq", Integer, nullable=False),
+    Column("head_hash", String(64), nullable=False),
+    Index("ix_clusters_state", "state"),
+    Index("ix_clusters_locality", "locality"),
+)
+
+# One history entry per row. Rows are only ever inserted (triggers enforce it).
+transitions = Table(
+    "transitions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("cluster_id", ForeignKey("clusters.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("event", String(40), nullable=False),
+    Column("from_state", String(40)),
+    Column("to_state", String(40), nullable=False),
+    Column("effective_at", UTCDateTime, nullable=False),
+    Column("effective_on", Date, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("ref", String(300)),
+    Column("note", Text),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("db_user", String(100)),
+    UniqueConstraint("cluster_id", "seq", name="uq_transitions_cluster_seq"),
+    Index("ix_transitions_effective_on", "effective_on"),
+    Index("ix_transitions_recorded_at", "recorded_at"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+)
+
+# Who added, changed or disabled which user, and when. Append-only.
+user_changes = Table(
+    "user_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_name", String(100), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("role", String(20)),
+    Column("actor", String(100), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("db_user", String(100)),
+)
