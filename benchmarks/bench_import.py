@@ -8,7 +8,6 @@ ccn database, reading the same CSV. Interleaved runs, medians, ratio.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import random
 import shutil
@@ -18,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, empty_db, report
+from common import ROOT, empty_db, report, run_main
 
 STATES = ["planned"] * 5 + ["planning_compliant", "establishment", "investment_approval",
                             "infrastructure", "operating"]  # fmt: skip
@@ -62,11 +61,7 @@ def measure(clusters: int = 100_000, runs: int = 5) -> dict[str, float]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--clusters", type=int, default=100_000)
-    ap.add_argument("--runs", type=int, default=5)
-    args = ap.parse_args()
-    measure(args.clusters, args.runs)
+    run_main(__doc__ or "", measure, runs=5)
 
 
 if __name__ == "__main__":

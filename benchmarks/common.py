@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,12 +40,22 @@ def setup_import(path: Path, clusters: int) -> Path:
     return path
 
 
+def run_main(doc: str, measure: Callable[..., object], runs: int = 5) -> None:
+    """The command line every benchmark script shares: --clusters N --runs R."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--clusters", type=int, default=100_000)
+    ap.add_argument("--runs", type=int, default=runs)
+    args = ap.parse_args()
+    measure(clusters=args.clusters, runs=args.runs)
+
+
 def report(
     name: str, ccn: list[float], raw: list[float], target: float, per: int | None = None
 ) -> dict[str, float]:
     a, b = statistics.median(ccn), statistics.median(raw)
     ratio = a / b
-    verdict = "ok" if ratio <= target else "OVER TARGET"
+    # Targets are set for 100,000 clusters; smaller runs only show growth.
+    verdict = "ok" if ratio <= target else "over target"
     unit = f" ({a / per * 1000:.3f} ms vs {b / per * 1000:.3f} ms each)" if per else ""
     print(
         f"{name}: ccn {a:.3f}s, baseline {b:.3f}s{unit}, ratio {ratio:.2f}x "

@@ -1,0 +1,47 @@
+"""Gross-regression guard: benchmarks 1-3 at 2,000 clusters, each ratio within twice its target.
+
+Not a timing test: the ratios compare ccn with a baseline doing the same work in
+the same run, so a slow machine slows both.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def benchmarks():
+    sys.path.insert(0, str(BENCH))
+    try:
+        import bench_import
+        import bench_reports
+        import bench_transitions
+
+        yield bench_transitions, bench_import, bench_reports
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+def test_transition_throughput(benchmarks) -> None:
+    r = benchmarks[0].measure(clusters=200, moves=200, runs=3)
+    assert r["ratio"] <= 2 * r["target"], r
+
+
+def test_import(benchmarks) -> None:
+    r = benchmarks[1].measure(clusters=2_000, runs=3)
+    assert r["ratio"] <= 2 * r["target"], r
+
+
+def test_stalled_report(benchmarks, tmp_path, monkeypatch) -> None:
+    import generate
+
+    monkeypatch.setattr(generate, "default_path", lambda n: tmp_path / f"portfolio-{n}.db")
+    monkeypatch.setattr(benchmarks[2], "default_path", lambda n: tmp_path / f"portfolio-{n}.db")
+    results = benchmarks[2].measure(clusters=2_000, runs=3)
+    r = results["3 report stalled (today)"]
+    assert r["ratio"] <= 2 * r["target"], r
