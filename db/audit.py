@@ -31,20 +31,15 @@ class SqlAuditQueries:
 
     def chains(self) -> Iterator[tuple[ChainHead, list[Transition]]]:
         heads = {
-            cid: ChainHead(code, f"{wn}@{wv}", state, origin, last_seq, head)
-            for cid, code, wn, wv, state, origin, last_seq, head in self.conn.execute(
-                select(
-                    C.id,
-                    C.code,
-                    W.name,
-                    W.version,
-                    C.state,
-                    C.suspended_from,
-                    C.last_seq,
-                    C.head_hash,
-                ).join(tables.workflows, W.id == C.workflow_id)
+            cid: ChainHead(code, f"{wn}@{wv}", state, origin, last_seq, head, since, since_on)
+            for cid, code, wn, wv, state, origin, last_seq, head, since, since_on in (
+                self.conn.execute(
+                    select(C.id, C.code, W.name, W.version, C.state, C.suspended_from,
+                           C.last_seq, C.head_hash, C.since, C.since_on)
+                    .join(tables.workflows, W.id == C.workflow_id)
+                )
             )
-        }
+        }  # fmt: skip
         query = (
             select(T.cluster_id, *_ENTRY[1:])
             .order_by(T.cluster_id, T.seq)
@@ -56,13 +51,23 @@ class SqlAuditQueries:
             cid = row[0]
             if cid != current:
                 if current is not None:
-                    yield heads.pop(current), entries
+                    yield self._head(heads, current), entries
                 current, entries = cid, []
-            entries.append(Transition(heads[cid].code, *row[1:]))
+            head = heads.get(cid)
+            entries.append(Transition(head.code if head else f"#{cid}", *row[1:]))
         if current is not None:
-            yield heads.pop(current), entries
+            yield self._head(heads, current), entries
         for head in heads.values():  # clusters whose every entry is gone
             yield head, []
+
+    @staticmethod
+    def _head(heads: dict[int, ChainHead], cid: int) -> ChainHead:
+        # History whose cluster row was deleted: an orphan, named by its row id.
+        return heads.pop(cid, None) or ChainHead(f"#{cid}", "", "", None, 0, "")
+
+    def workflows(self) -> list[tuple[str, str, str]]:
+        rows = self.conn.execute(select(W.name, W.version, W.sha256, W.text).order_by(W.id))
+        return [(f"{name}@{version}", sha, text) for name, version, sha, text in rows]
 
     def latest_recorded_at(self) -> datetime | None:
         return self.conn.execute(select(func.max(T.recorded_at))).scalar()

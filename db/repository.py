@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, and_, bindparam, func, insert, select, update
 
 from states import Definition, parse_definition
+from workflow.audit import definition_problem
 from workflow.errors import ConcurrentChange, StorageError
 from workflow.model import Cluster, Transition
 from workflow.validate import code_key
@@ -196,6 +197,10 @@ class SqlDefinitionStore:
         ).first()
         if row is None:
             raise StorageError(f"workflow {key} is not stored in the database")
+        problem = definition_problem(key, row.sha256, row.text)
+        if problem:
+            # Roles and rules come from this text: never act on an altered copy.
+            raise StorageError(f"workflow {key} {problem}; refusing to use it")
         if row.sha256 not in _PARSED:
             _PARSED[row.sha256] = parse_definition(row.text, source=key)
         _BY_KEY[key] = _PARSED[row.sha256]

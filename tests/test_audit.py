@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from db import open_engine
+from db import open_engine, repository
 from states import default_definition
 from workflow.audit import check_chain
 from workflow.chain import canonical, entry_hash
@@ -35,13 +36,12 @@ def sql(url: str, *statements: str, unlock: bool = False) -> None:
     eng = open_engine(url)
     with eng.begin() as conn:
         if unlock:
-            if eng.dialect.name == "sqlite":
-                conn.exec_driver_sql("DROP TRIGGER transitions_no_update")
-                conn.exec_driver_sql("DROP TRIGGER transitions_no_delete")
-            else:
-                conn.exec_driver_sql(
-                    "ALTER TABLE transitions DISABLE TRIGGER transitions_append_only"
-                )
+            for table in ("transitions", "workflows"):
+                if eng.dialect.name == "sqlite":
+                    conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_update")
+                    conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_delete")
+                else:
+                    conn.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only")
         for s in statements:
             conn.execute(text(s))
     eng.dispose()
@@ -106,6 +106,16 @@ def test_clean_history_verifies(ccn) -> None:
           "BROKEN HT1 seq 3: state mismatch: replay gives establishment, cluster is operating"]),
         (["UPDATE clusters SET head_hash = 'x' WHERE code = 'BS2'"],
          ["BROKEN BS2 seq 1: head mismatch: cluster row and last entry differ"]),
+        (["UPDATE clusters SET suspended_from = 'planned' WHERE code = 'HT1'"],
+         ["BROKEN HT1 seq 3: state mismatch: cluster says it left planned, replay gives None"]),
+        (["UPDATE transitions SET effective_on = '2026-01-10' WHERE seq = 2"],
+         ["BROKEN HT1 seq 2: changed row: effective_on does not match effective_at"]),
+        (["UPDATE clusters SET since_on = '2020-01-01' WHERE code = 'BS2'"],
+         ["BROKEN BS2 seq 1: head mismatch: the cluster's since date is not its last entry's "
+          "effective date"]),
+        (["UPDATE workflows SET text = text || ' '"],
+         ["BROKEN cluster_establishment@nd32-2024 -: changed row: workflow was altered in the "
+          "database: its text no longer matches its SHA-256"]),
     ],
 )  # fmt: skip
 def test_tampering_is_named_by_cluster_and_seq(ccn, statements, expected) -> None:
@@ -169,11 +179,14 @@ def test_checkpoint_catches_a_truncated_chain(ccn, tmp_path) -> None:
     walk(ccn)
     cp = tmp_path / "cp.json"
     ccn("audit", "checkpoint", "--out", str(cp))
+    # A careful forger: drops the last entry and rewinds every head field consistently.
+    at_seq_2 = "(SELECT {} FROM transitions t WHERE t.cluster_id = clusters.id AND t.seq = 2)"
     sql(ccn.url, "DELETE FROM transitions WHERE seq = 3",
-        "UPDATE clusters SET last_seq = 2, state = 'planning_compliant', head_hash = "
-        "(SELECT hash FROM transitions t WHERE t.cluster_id = clusters.id AND t.seq = 2) "
-        "WHERE code = 'HT1'", unlock=True)  # fmt: skip
-    assert verify(ccn)[0] == 0
+        f"UPDATE clusters SET last_seq = 2, state = 'planning_compliant', "
+        f"head_hash = {at_seq_2.format('hash')}, since = {at_seq_2.format('effective_at')}, "
+        f"since_on = {at_seq_2.format('effective_on')} WHERE code = 'HT1'",
+        unlock=True)  # fmt: skip
+    assert verify(ccn)[0] == 0  # the chains alone cannot tell
     assert verify(ccn, "--against", str(cp))[0] == 1
 
 
@@ -395,3 +408,57 @@ def test_canonical_form_is_compact_json(texts, seq) -> None:
     expected = [code or "C", seq, "advance", None, "planned", stamp, stamp, actor or "a", ref,
                 note, prev or GENESIS]  # fmt: skip
     assert data == json.dumps(expected, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def test_history_left_without_its_cluster_row(ccn) -> None:
+    walk(ccn)
+    drop_fk = (
+        "PRAGMA foreign_keys = OFF"
+        if ccn.url.startswith("sqlite")
+        else "ALTER TABLE transitions DROP CONSTRAINT fk_transitions_cluster_id_clusters"
+    )
+    eng = open_engine(ccn.url)
+    with eng.connect() as conn:
+        if ccn.url.startswith("sqlite"):
+            conn.exec_driver_sql("COMMIT")  # the pragma only works outside a transaction
+            conn.exec_driver_sql(drop_fk)
+            conn.exec_driver_sql("DELETE FROM clusters WHERE code = 'BS2'")
+        else:
+            conn.exec_driver_sql(drop_fk)
+            conn.exec_driver_sql("DELETE FROM clusters WHERE code = 'BS2'")
+            conn.commit()
+    eng.dispose()
+    code, lines = verify(ccn)
+    assert code == 1
+    assert len(lines) == 1
+    assert lines[0].startswith("BROKEN #") and lines[0].endswith(
+        "missing row: the cluster row is gone, its history remains"
+    )
+
+
+def test_altered_definition_is_not_used(ccn) -> None:
+    with_users(ccn)
+    # Someone widens who may cancel, straight in the database; then with a matching hash.
+    with pytest.raises(DBAPIError, match="append-only"):
+        sql(ccn.url, "UPDATE workflows SET name = 'x'")
+    sql(ccn.url, "UPDATE workflows SET text = replace(text, 'roles = [\"supervisor\"]', "
+        "'roles = [\"staff\", \"supervisor\"]')", unlock=True)  # fmt: skip
+    repository._BY_KEY.clear()  # as a new process would: nothing cached
+    before = dump(ccn.url)
+    r = ccn("cancel", "HT1", "--reason", "x", actor="lan")
+    assert r.exit_code == 1
+    assert "workflow cluster_establishment@nd32-2024 was altered in the database" in r.stderr
+    assert dump(ccn.url) == before
+    eng = open_engine(ccn.url)
+    with eng.connect() as conn:
+        text_now = conn.exec_driver_sql("SELECT text FROM workflows").scalar()
+    eng.dispose()
+    rehashed = hashlib.sha256(text_now.encode()).hexdigest()
+    sql(ccn.url, f"UPDATE workflows SET sha256 = '{rehashed}'", unlock=True)
+    repository._BY_KEY.clear()
+    r = ccn("cancel", "HT1", "--reason", "x", actor="lan")
+    assert r.stderr == (
+        "Error: workflow cluster_establishment@nd32-2024 differs from the packaged definition "
+        "of the same version; refusing to use it\n"
+    )
+    assert verify(ccn)[0] == 1

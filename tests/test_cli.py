@@ -137,10 +137,10 @@ def test_uninitialised_database_says_to_run_init(tmp_path) -> None:
         "Add an admin with `ccn user add NAME --role admin`.\n"
     )
     r = CliRunner().invoke(cli, ["--db", str(db), "init"])
-    assert r.stdout == f"Initialised database sqlite:///{db} (from --db) (schema 0002).\n" + single
+    assert r.stdout == f"Initialised database sqlite:///{db} (from --db) (schema 0003).\n" + single
     r = CliRunner().invoke(cli, ["--db", str(db), "init"])
     assert (
-        r.stdout == f"Database sqlite:///{db} (from --db) is up to date (schema 0002).\n" + single
+        r.stdout == f"Database sqlite:///{db} (from --db) is up to date (schema 0003).\n" + single
     )
 
 
@@ -149,7 +149,7 @@ def test_database_from_environment(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("CCN_DATABASE_URL", f"sqlite:///{db}")
     r = CliRunner().invoke(cli, ["init"])
     assert r.stdout.startswith(
-        f"Initialised database sqlite:///{db} (from CCN_DATABASE_URL) (schema 0002).\n"
+        f"Initialised database sqlite:///{db} (from CCN_DATABASE_URL) (schema 0003).\n"
     )
 
 

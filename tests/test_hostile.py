@@ -104,6 +104,9 @@ CASES: dict[str, tuple[Case, int, str]] = {
                      "calendar file"),
     "bad checkpoint": (lambda t: ["audit", "verify", "--against", _csv(t, "{}", "cp.json")], 1,
                        "not a ccn checkpoint"),
+    "bad checkpoint time": (lambda t: ["audit", "verify", "--against", _csv(
+        t, '{"format": "ccn-checkpoint/1", "root": "x", "covers_until": 5}', "cp.json")], 1,
+        "checkpoint has a bad covers_until 5"),
 }  # fmt: skip
 
 

@@ -42,9 +42,23 @@ class Verification:
         return not self.problems
 
 
-def check_chain(d: Definition, head: ChainHead, entries: Sequence[Transition]) -> list[Problem]:
+def definition_problem(key: str, sha256: str, text: str) -> str | None:
+    """What is wrong with a stored workflow definition, if anything."""
+    if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha256:
+        return "was altered in the database: its text no longer matches its SHA-256"
+    packaged = default_definition()
+    if key == packaged.key and sha256 != packaged.sha256:
+        return "differs from the packaged definition of the same version"
+    return None
+
+
+def check_chain(
+    d: Definition | None, head: ChainHead, entries: Sequence[Transition]
+) -> list[Problem]:
     """Everything wrong with one cluster's chain, not just the first thing."""
     code = head.code
+    if not head.workflow:
+        return [Problem(code, None, "missing row: the cluster row is gone, its history remains")]
     if not entries:
         return [Problem(code, None, "missing row: the cluster has no history at all")]
     problems: list[Problem] = []
@@ -61,6 +75,11 @@ def check_chain(d: Definition, head: ChainHead, entries: Sequence[Transition]) -
         )  # fmt: skip
         if recomputed != t.hash:
             problems.append(Problem(code, t.seq, "changed row: content does not match its hash"))
+        elif t.effective_on != clock.local_date(t.effective_at):
+            # Not hashed (it is derived), but reports read it: it must agree.
+            problems.append(
+                Problem(code, t.seq, "changed row: effective_on does not match effective_at")
+            )
         elif t.prev_hash != prev_hash and not gap:
             problems.append(
                 Problem(code, t.seq, "changed row: does not link to the entry before it")
@@ -73,6 +92,16 @@ def check_chain(d: Definition, head: ChainHead, entries: Sequence[Transition]) -
         ]
     elif head.last_seq != last.seq or head.head_hash != last.hash:
         problems.append(Problem(code, last.seq, "head mismatch: cluster row and last entry differ"))
+    elif head.since is not None and (
+        head.since != last.effective_at or head.since_on != last.effective_on
+    ):
+        problems.append(
+            Problem(
+                code,
+                last.seq,
+                "head mismatch: the cluster's since date is not its last entry's effective date",
+            )
+        )
     if head.state != last.to_state and head.last_seq <= last.seq:
         problems.append(
             Problem(
@@ -81,8 +110,8 @@ def check_chain(d: Definition, head: ChainHead, entries: Sequence[Transition]) -
                 f"state mismatch: cluster is {head.state}, its last entry leads to {last.to_state}",
             )
         )
-    if problems and not all(p.reason.startswith("state mismatch") for p in problems):
-        return problems  # a broken chain cannot be replayed meaningfully
+    if d is None or (problems and not all(p.reason.startswith("state mismatch") for p in problems)):
+        return problems  # a broken chain or definition cannot be replayed meaningfully
     try:
         replayed = replay(d, entries)
     except IllegalHistory as exc:
@@ -96,20 +125,33 @@ def check_chain(d: Definition, head: ChainHead, entries: Sequence[Transition]) -
                     f"state mismatch: replay gives {replayed.state}, cluster is {head.state}",
                 )
             )
+        elif replayed.suspended_from != head.suspended_from:
+            problems.append(
+                Problem(
+                    code,
+                    last.seq,
+                    f"state mismatch: cluster says it left {head.suspended_from}, "
+                    f"replay gives {replayed.suspended_from}",
+                )
+            )
     return problems
 
 
 def verify(uow: UnitOfWork, against: dict[str, Any] | None = None) -> Verification:
     result = Verification()
-    definitions: dict[str, Definition] = {}
+    definitions: dict[str, Definition | None] = {}
     with uow:
+        for key, sha, text in uow.audit.workflows():
+            problem = definition_problem(key, sha, text)
+            if problem:
+                result.problems.append(Problem(key, None, f"changed row: workflow {problem}"))
+                definitions[key] = None
         for head, entries in uow.audit.chains():
             result.clusters += 1
             result.transitions += len(entries)
-            d = definitions.get(head.workflow)
-            if d is None:
-                d = definitions[head.workflow] = uow.definitions.get(head.workflow)
-            result.problems += check_chain(d, head, entries)
+            if head.workflow and head.workflow not in definitions:
+                definitions[head.workflow] = uow.definitions.get(head.workflow)
+            result.problems += check_chain(definitions.get(head.workflow), head, entries)
         if against is not None:
             result.problems += _compare_checkpoint(uow, against)
     return result
@@ -149,6 +191,8 @@ def _compare_checkpoint(uow: UnitOfWork, cp: dict[str, Any]) -> list[Problem]:
     if cp.get("format") != CHECKPOINT_FORMAT or not isinstance(cp.get("root"), str):
         raise InvalidInput(f"not a ccn checkpoint (expected format {CHECKPOINT_FORMAT})")
     until = cp.get("covers_until")
+    if until is not None and not isinstance(until, str):
+        raise InvalidInput(f"checkpoint has a bad covers_until {until!r}")
     if until is None:
         root, clusters, transitions = _root(iter(()))
     else:

@@ -93,6 +93,8 @@ class ChainHead:
     suspended_from: str | None
     last_seq: int
     head_hash: str
+    since: datetime | None = None
+    since_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,9 @@ class AuditQueries(Protocol):
         """(code, seq, hash) of each cluster's last entry recorded at or before `moment`."""
 
     def latest_recorded_at(self) -> datetime | None: ...
+
+    def workflows(self) -> list[tuple[str, str, str]]:
+        """(name@version, stored sha256, stored text) of every pinned definition."""
 
     def log(self, f: LogFilter) -> Iterator[Transition]: ...
 
