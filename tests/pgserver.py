@@ -50,7 +50,11 @@ class PgServer:
         if os.geteuid() == 0:
             pg = pwd.getpwnam("postgres")
             os.chown(self.root, pg.pw_uid, pg.pw_gid)
-            self.as_user = ["runuser", "-u", "postgres", "--"]
+            # runuser lives in sbin, which a minimal PATH may leave out.
+            runuser = shutil.which("runuser", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
+            if runuser is None:
+                raise RuntimeError("running as root needs runuser to start PostgreSQL")
+            self.as_user = [runuser, "-u", "postgres", "--"]
 
     def _run(self, *args: str) -> None:
         subprocess.run(

@@ -232,8 +232,9 @@ class ClusterModel(RuleBasedStateMachine):
 
 def _run(new_url: Callable[[], str], examples: int, steps: int) -> None:
     machine = type("Run", (ClusterModel,), {"new_url": staticmethod(new_url)})
+    # Derandomized: the same operations every run, so the coverage check below is stable.
     machine.TestCase.settings = settings(
-        max_examples=examples, stateful_step_count=steps, deadline=None
+        max_examples=examples, stateful_step_count=steps, deadline=None, derandomize=True
     )
     machine.TestCase().runTest()
 
