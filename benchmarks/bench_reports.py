@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import ROOT, report, run_main
+from common import ROOT, open_engine, report, run_main, upgrade
 from generate import default_path, generate
 
 REPORTS = {
@@ -43,6 +43,10 @@ def portfolio(clusters: int) -> Path:
     if not path.exists():
         print(f"generating {clusters:,} clusters ...", flush=True)
         generate(clusters, path)
+    else:  # a portfolio kept from an older ccn: bring its schema up to date
+        engine = open_engine(f"sqlite:///{path}")
+        upgrade(engine)
+        engine.dispose()
     return path
 
 

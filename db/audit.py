@@ -14,15 +14,11 @@ from workflow.validate import code_key
 
 from . import tables
 from .reports import last_entries
+from .repository import ENTRY_COLUMNS
 
 C = tables.clusters.c
 T = tables.transitions.c
 W = tables.workflows.c
-
-_ENTRY = (
-    C.code, T.seq, T.event, T.from_state, T.to_state, T.effective_at, T.effective_on,
-    T.recorded_at, T.actor, T.ref, T.note, T.prev_hash, T.hash, T.db_user,
-)  # fmt: skip
 
 
 class SqlAuditQueries:
@@ -41,7 +37,7 @@ class SqlAuditQueries:
             )
         }  # fmt: skip
         query = (
-            select(T.cluster_id, *_ENTRY[1:])
+            select(T.cluster_id, *ENTRY_COLUMNS[1:])
             .order_by(T.cluster_id, T.seq)
             .execution_options(yield_per=5000)
         )
@@ -79,7 +75,7 @@ class SqlAuditQueries:
 
     def log(self, f: LogFilter) -> Iterator[Transition]:
         query = (
-            select(*_ENTRY)
+            select(*ENTRY_COLUMNS)
             .join(tables.clusters, C.id == T.cluster_id)
             .order_by(T.recorded_at, T.id)
             .execution_options(yield_per=5000)

@@ -61,6 +61,9 @@ class SqlReportQueries:
             .select_from(joined)
             .join(tables.workflows, W.id == C.workflow_id)
         )
+        return self._positions(query, locality)
+
+    def _positions(self, query: Any, locality: str | None) -> list[Position]:
         if locality:
             query = query.where(func.lower(C.locality).contains(locality.lower(), autoescape=True))
         return [
@@ -81,12 +84,7 @@ class SqlReportQueries:
             .join(tables.workflows, W.id == C.workflow_id)
             .join(tables.transitions, and_(T.cluster_id == C.id, T.seq == C.last_seq))
         )  # fmt: skip
-        if locality:
-            query = query.where(func.lower(C.locality).contains(locality.lower(), autoescape=True))
-        return [
-            Position(code, name, loc, f"{wname}@{wver}", state, since, actor, ref)
-            for code, name, loc, wname, wver, state, since, actor, ref in self.conn.execute(query)
-        ]
+        return self._positions(query, locality)
 
     def dwell_histogram(self, as_of: date) -> list[tuple[str, int, int]]:
         steps = (

@@ -11,13 +11,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, bindparam, func, insert, select, update
 
-from states import Definition, parse_definition
-from workflow.audit import definition_problem
+from states import Definition, definition_problem, parse_definition
 from workflow.errors import ConcurrentChange, StorageError
 from workflow.model import Cluster, Transition
 from workflow.validate import code_key
 
 from . import bulk, tables
+from .users import ANY_USER
 
 _CLUSTER_INSERT = ("id", "code", "code_key", "name", "locality", "area_ha", "developer",
                    "workflow_id", "state", "since", "since_on", "suspended_from", "version",
@@ -84,8 +84,11 @@ def _cluster_select() -> Any:
 # Statements on the write path are built once: building one costs more than running it.
 # Reading a cluster for a write also says whether any user exists (single-user mode)
 # and gives its row id: one round trip instead of three.
-_ANY_USER = select(tables.users.c.id).exists().label("any_user")
-_GET = _cluster_select().add_columns(C.id, _ANY_USER).where(C.code_key == bindparam("key"))
+_GET = (
+    _cluster_select()
+    .add_columns(C.id, ANY_USER.label("any_user"))
+    .where(C.code_key == bindparam("key"))
+)
 _SAVE = (
     update(tables.clusters)
     .where(C.code_key == bindparam("key"), C.version == bindparam("expected"))
@@ -102,9 +105,13 @@ _SAVE = (
 )
 _STATE = select(C.state).where(C.code_key == bindparam("key"))
 _INSERT_TRANSITION = insert(tables.transitions)
+# A history entry as read back, in the order of `Transition`'s fields.
+ENTRY_COLUMNS = (
+    C.code, T.seq, T.event, T.from_state, T.to_state, T.effective_at, T.effective_on,
+    T.recorded_at, T.actor, T.ref, T.note, T.prev_hash, T.hash, T.db_user,
+)  # fmt: skip
 _HISTORY = (
-    select(C.code, T.seq, T.event, T.from_state, T.to_state, T.effective_at, T.effective_on,
-           T.recorded_at, T.actor, T.ref, T.note, T.prev_hash, T.hash, T.db_user)
+    select(*ENTRY_COLUMNS)
     .join(tables.clusters, C.id == T.cluster_id)
     .where(C.code_key == bindparam("key"))
     .order_by(T.seq)
@@ -127,25 +134,6 @@ def _transition_values(cluster_id: int, t: Transition) -> dict[str, Any]:
         "prev_hash": t.prev_hash,
         "hash": t.hash,
         "db_user": t.db_user,
-    }
-
-
-def _cluster_values(c: Cluster, workflow_id: int) -> dict[str, Any]:
-    return {
-        "code": c.code,
-        "code_key": code_key(c.code),
-        "name": c.name,
-        "locality": c.locality,
-        "area_ha": c.area_ha,
-        "developer": c.developer,
-        "workflow_id": workflow_id,
-        "state": c.state,
-        "since": c.since,
-        "since_on": c.since_on,
-        "suspended_from": c.suspended_from,
-        "version": c.version,
-        "last_seq": c.last_seq,
-        "head_hash": c.head_hash,
     }
 
 

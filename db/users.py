@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, bindparam, exists, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from workflow.clock import now
 from workflow.model import User
@@ -10,7 +10,7 @@ from workflow.model import User
 from . import tables
 
 U = tables.users.c
-_ANY = select(exists().where(U.id.is_not(None)))
+ANY_USER = select(U.id).exists()  # single-user mode is "no row here"
 _GET = select(U.name, U.role, U.enabled, U.created_at, U.created_by).where(
     U.name == bindparam("name")
 )
@@ -27,7 +27,7 @@ class SqlUserDirectory:
 
     def any(self) -> bool:
         if self._any is None:
-            self._any = bool(self.conn.execute(_ANY).scalar())
+            self._any = bool(self.conn.execute(select(ANY_USER)).scalar())
         return self._any
 
     def get(self, name: str) -> User | None:

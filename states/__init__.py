@@ -1,7 +1,13 @@
 """Workflow definitions as versioned data (standard library only)."""
 
 from .definition import ROLES, UNITS, Definition, EventDef, StateDef, Threshold
-from .loader import DefinitionError, default_definition, load_definition, parse_definition
+from .loader import (
+    DefinitionError,
+    default_definition,
+    definition_problem,
+    load_definition,
+    parse_definition,
+)
 
 __all__ = [
     "ROLES",
@@ -12,6 +18,7 @@ __all__ = [
     "StateDef",
     "Threshold",
     "default_definition",
+    "definition_problem",
     "load_definition",
     "parse_definition",
 ]

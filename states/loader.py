@@ -36,6 +36,16 @@ def default_definition() -> Definition:
     return parse_definition(text, source=DEFAULT_WORKFLOW)
 
 
+def definition_problem(key: str, sha256: str, text: str) -> str | None:
+    """What is wrong with a definition as stored beside its hash, if anything."""
+    if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha256:
+        return "was altered in the database: its text no longer matches its SHA-256"
+    packaged = default_definition()
+    if key == packaged.key and sha256 != packaged.sha256:
+        return "differs from the packaged definition of the same version"
+    return None
+
+
 def load_definition(path: str | Path) -> Definition:
     p = Path(path)
     try:

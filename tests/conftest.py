@@ -6,6 +6,7 @@ import itertools
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -85,20 +86,8 @@ def db_url(
         shutil.copy(sqlite_template, path)
         yield f"sqlite:///{path}"
         return
-    server: PgServer | None = request.getfixturevalue("pg_server")
-    if server is None:
-        pytest.skip("PostgreSQL server binaries not found (install postgresql to run these)")
-    template = request.getfixturevalue("pg_template")
-    name = f"t{os.getpid()}_{next(_counter)}"
-    admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE {template}'))
-    try:
-        yield server.url(name)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with _pg_database(request, template="pg_template") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -107,13 +96,21 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
+    with _pg_database(request) as url:
+        yield url
+
+
+@contextmanager
+def _pg_database(request: pytest.FixtureRequest, template: str | None = None) -> Iterator[str]:
+    """A new database on the session's server, copied from a template fixture or empty."""
     server: PgServer | None = request.getfixturevalue("pg_server")
     if server is None:
         pytest.skip("PostgreSQL server binaries not found (install postgresql to run these)")
-    name = f"e{os.getpid()}_{next(_counter)}"
+    copy = f" TEMPLATE {request.getfixturevalue(template)}" if template else ""
+    name = f"t{os.getpid()}_{next(_counter)}"
     admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     try:
         yield server.url(name)
     finally:

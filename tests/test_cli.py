@@ -293,3 +293,13 @@ def test_cluster_registered_as_suspended_resumes_with_to(ccn) -> None:
         "establishment, investment_approval, infrastructure\n")  # fmt: skip
     r = ccn("resume", "S1", "--to", "establishment")
     assert r.stdout == "S1: suspended -> establishment (resume, seq 2, effective 02/03/2026)\n"
+
+
+def test_json_lists_are_exactly_json_dumps(ccn) -> None:
+    # Lists are streamed item by item; the text must still be json.dumps(..., indent=2).
+    ccn("cluster", "add", "HT1", "--name", NAME, "--since", "2021-03-15")
+    ccn("advance", "HT1", "--on", "2021-11-01", "--note", 'dòng "một"\nhai')
+    for args in (["history", "HT1"], ["cluster", "list"], ["audit", "log"]):
+        out = ccn(*args, "--format", "json").stdout
+        assert out == json.dumps(json.loads(out), ensure_ascii=False, indent=2) + "\n"
+        assert json.loads(out)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from states import Definition, default_definition
+from states import Definition, default_definition, definition_problem
 
 from . import clock
 from .chain import entry_hash, utc_text
@@ -40,16 +40,6 @@ class Verification:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def definition_problem(key: str, sha256: str, text: str) -> str | None:
-    """What is wrong with a stored workflow definition, if anything."""
-    if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha256:
-        return "was altered in the database: its text no longer matches its SHA-256"
-    packaged = default_definition()
-    if key == packaged.key and sha256 != packaged.sha256:
-        return "differs from the packaged definition of the same version"
-    return None
 
 
 def check_chain(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -125,44 +124,28 @@ def stalled(
     return rows
 
 
-def _median(values: list[int]) -> float | int | None:
-    if not values:
-        return None
-    m = statistics.median(values)
-    return int(m) if float(m).is_integer() else m
-
-
-def _from_histogram(hist: Counter[int], q: float) -> int | None:
-    """Nearest-rank quantile: the smallest value with at least q of the passages at or below."""
-    total = sum(hist.values())
-    if total == 0:
-        return None
-    rank = max(1, math.ceil(q * total))
+def _at_rank(hist: Counter[int], rank: int) -> int:
+    """The value at 1-based `rank` in the sorted values the histogram counts."""
     seen = 0
     for value in sorted(hist):
         seen += hist[value]
         if seen >= rank:
             return value
-    return None  # unreachable
+    raise ValueError(rank)
 
 
-def _median_from_histogram(hist: Counter[int]) -> float | int | None:
-    total = sum(hist.values())
+def _median(hist: Counter[int]) -> float | int | None:
+    total = hist.total()
     if total == 0:
         return None
-    values = sorted(hist)
-    lower = upper = None
-    seen = 0
-    for v in values:
-        seen += hist[v]
-        if lower is None and seen >= (total + 1) // 2:
-            lower = v
-        if seen >= total // 2 + 1:
-            upper = v
-            break
-    assert lower is not None and upper is not None
-    m = (lower + upper) / 2 if total % 2 == 0 else lower
-    return int(m) if float(m).is_integer() else m
+    m = (_at_rank(hist, (total + 1) // 2) + _at_rank(hist, total // 2 + 1)) / 2
+    return int(m) if m.is_integer() else m
+
+
+def _p90(hist: Counter[int]) -> int | None:
+    """Nearest rank: the smallest value with at least 90% of the passages at or below it."""
+    total = hist.total()
+    return _at_rank(hist, max(1, math.ceil(0.9 * total))) if total else None
 
 
 def bottlenecks(
@@ -175,10 +158,10 @@ def bottlenecks(
     day = as_of or clock.today()
     with uow:
         judge = _Judge(uow, day, overrides or {}, calendar or WorkCalendar())
-        active: dict[str, list[int]] = defaultdict(list)
+        active: dict[str, Counter[int]] = defaultdict(Counter)
         stalled_count: Counter[str] = Counter()
         for p in uow.reports.positions(day):
-            active[p.state].append((day - p.since_on).days)
+            active[p.state][(day - p.since_on).days] += 1
             if judge.stalled(p) is not None:
                 stalled_count[p.state] += 1
         dwell: dict[str, Counter[int]] = defaultdict(Counter)
@@ -190,12 +173,12 @@ def bottlenecks(
         states.append(
             {
                 "state": s,
-                "active": len(active[s]),
+                "active": active[s].total(),
                 "stalled": stalled_count[s],
                 "median_days_active": _median(active[s]),
-                "completed": sum(dwell[s].values()),
-                "median_days_completed": _median_from_histogram(dwell[s]),
-                "p90_days_completed": _from_histogram(dwell[s], 0.9),
+                "completed": dwell[s].total(),
+                "median_days_completed": _median(dwell[s]),
+                "p90_days_completed": _p90(dwell[s]),
                 "rework": rework.get(s, 0),
             }
         )
