@@ -24,11 +24,15 @@ def reserve_ids(conn: Connection, table: Table, n: int) -> range | list[int]:
     return range(int(top or 0) + 1, int(top or 0) + 1 + n)
 
 
+def mark(conn: Connection) -> str:
+    """The driver's positional placeholder."""
+    return "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
+
+
 def insert_sql(conn: Connection, table: Table, columns: Sequence[str]) -> str:
-    mark = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
     return (
         f"INSERT INTO {table.name} ({', '.join(columns)}) "
-        f"VALUES ({', '.join([mark] * len(columns))})"
+        f"VALUES ({', '.join([mark(conn)] * len(columns))})"
     )
 
 
