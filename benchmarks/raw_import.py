@@ -9,6 +9,7 @@ included) and writes them with executemany in one transaction.
 from __future__ import annotations
 
 import csv
+import getpass
 import hashlib
 import json
 import sqlite3
@@ -30,7 +31,11 @@ def main() -> None:
     con.execute("PRAGMA synchronous=FULL")
     con.execute("PRAGMA foreign_keys=ON")
     con.execute("BEGIN IMMEDIATE")
-    wf = con.execute("SELECT id FROM workflows").fetchone()[0]
+    wf, name_, version, wf_sha = con.execute(
+        "SELECT id, name, version, sha256 FROM workflows"
+    ).fetchone()
+    wf_key = f"{name_}@{version}"
+    login = getpass.getuser()
     first = con.execute("SELECT COALESCE(MAX(id), 0) FROM clusters").fetchone()[0] + 1
     clusters, entries = [], []
     with open(path, encoding="utf-8-sig", newline="") as fh:
@@ -39,8 +44,14 @@ def main() -> None:
         for i, (code, name, locality, area, developer, state, since, ref) in enumerate(reader):
             day = date.fromisoformat(since)
             at = datetime.combine(day, time(0), tzinfo=VN).astimezone(UTC).replace(tzinfo=None)
-            fields = [code, 1, "register", None, state, at.isoformat(timespec="microseconds") + "Z",
-                      stamp_z, "bench", ref, None, GENESIS]  # fmt: skip
+            data = json.dumps(
+                {"area_ha": float(area), "developer": developer, "locality": locality,
+                 "name": name, "workflow": wf_key, "workflow_sha256": wf_sha},
+                ensure_ascii=False, separators=(",", ":"), sort_keys=True,
+            )  # fmt: skip
+            fields = [2, code, 1, "register", None, state,
+                      at.isoformat(timespec="microseconds") + "Z", stamp_z, "bench", login, ref,
+                      None, data, GENESIS]  # fmt: skip
             digest = hashlib.sha256(
                 json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
             ).hexdigest()
@@ -48,7 +59,7 @@ def main() -> None:
             clusters.append((cid, code, code.upper(), name, locality, float(area), developer,
                              wf, state, at_text, since, None, 1, 1, digest))  # fmt: skip
             entries.append((cid, 1, "register", None, state, at_text, since, stamp, "bench",
-                            ref, None, GENESIS, digest))  # fmt: skip
+                            ref, None, GENESIS, digest, login, 2, data, code))  # fmt: skip
     con.executemany(
         "INSERT INTO clusters (id, code, code_key, name, locality, area_ha, developer,"
         " workflow_id, state, since, since_on, suspended_from, version, last_seq, head_hash)"
@@ -57,8 +68,8 @@ def main() -> None:
     )
     con.executemany(
         "INSERT INTO transitions (cluster_id, seq, event, from_state, to_state, effective_at,"
-        " effective_on, recorded_at, actor, ref, note, prev_hash, hash)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " effective_on, recorded_at, actor, ref, note, prev_hash, hash, db_user, canon, data, code)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         entries,
     )
     con.execute("COMMIT")

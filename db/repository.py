@@ -24,7 +24,7 @@ _CLUSTER_INSERT = ("id", "code", "code_key", "name", "locality", "area_ha", "dev
                    "last_seq", "head_hash")  # fmt: skip
 _TRANSITION_INSERT = ("cluster_id", "seq", "event", "from_state", "to_state", "effective_at",
                       "effective_on", "recorded_at", "actor", "ref", "note", "prev_hash",
-                      "hash")  # fmt: skip
+                      "hash", "db_user", "canon", "data", "code")  # fmt: skip
 _PARSED: dict[str, Definition] = {}
 _BY_KEY: dict[str, Definition] = {}
 C = tables.clusters.c
@@ -94,7 +94,7 @@ _ID = select(C.id).where(C.code_key == bindparam("key"))
 # A history entry as read back, in the order of `Transition`'s fields.
 ENTRY_COLUMNS = (
     C.code, T.seq, T.event, T.from_state, T.to_state, T.effective_at, T.effective_on,
-    T.recorded_at, T.actor, T.ref, T.note, T.prev_hash, T.hash, T.db_user,
+    T.recorded_at, T.actor, T.ref, T.note, T.prev_hash, T.hash, T.db_user, T.canon, T.data,
 )  # fmt: skip
 _HISTORY = (
     select(*ENTRY_COLUMNS)
@@ -108,7 +108,7 @@ def _entry_row(cluster_id: int, t: Transition, ts: Any, day: Any) -> tuple[Any, 
     """A history row for the driver, in `_TRANSITION_INSERT` order."""
     return (cluster_id, t.seq, t.event, t.from_state, t.to_state, ts(t.effective_at),
             day(t.effective_on), ts(t.recorded_at), t.actor, t.ref, t.note, t.prev_hash,
-            t.hash)  # fmt: skip
+            t.hash, t.db_user, t.canon, t.data, t.code)  # fmt: skip
 
 
 class SqlDefinitionStore:

@@ -1,8 +1,7 @@
 """The schema as SQLAlchemy Core tables: what the running application queries.
 
-Core tables keep `sqlalchemy.orm` out of every command's start-up; the typed ORM
-classes in `models.py` map onto these same tables, and the migrations own the
-schema in the database.
+Core tables keep `sqlalchemy.orm` out of every command's start-up; the migrations
+own the schema in the database, and `alembic check` keeps the two in step.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -116,6 +116,10 @@ transitions = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     Column("db_user", String(100)),
+    # Kept on the entry so that a history whose cluster row vanished is still named.
+    Column("code", String(32)),
+    Column("canon", SmallInteger, nullable=False, server_default="1"),
+    Column("data", Text),
     UniqueConstraint("cluster_id", "seq", name="uq_transitions_cluster_seq"),
     Index("ix_transitions_effective_on", "effective_on"),
     Index("ix_transitions_recorded_at", "recorded_at"),

@@ -16,10 +16,32 @@ _GET = select(U.name, U.role, U.enabled, U.created_at, U.created_by).where(
 )
 
 
+def os_login() -> str:
+    """Who is logged in to this computer: SQLite has no logins of its own."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (e.g. a bare container)
+        import os
+
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
 class SqlUserDirectory:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self._any: bool | None = None
+        self._login: str | None = None
+
+    def login(self) -> str:
+        """The login writing now: the database's session user, or the OS login on SQLite."""
+        if self._login is None:
+            if self.conn.dialect.name == "postgresql":
+                self._login = str(self.conn.exec_driver_sql("SELECT session_user").scalar())
+            else:
+                self._login = os_login()
+        return self._login
 
     def known(self, any_user: bool) -> None:
         """Learned while reading for a write: no need to ask again in this transaction."""

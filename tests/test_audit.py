@@ -15,9 +15,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from db import open_engine, repository
+from db.users import os_login
 from states import default_definition
 from workflow.audit import check_chain
-from workflow.chain import canonical, entry_hash
+from workflow.chain import canonical, entry_hash, entry_hash_v2
 from workflow.engine import engine_for
 from workflow.model import GENESIS, Transition
 from workflow.ports import ChainHead
@@ -132,15 +133,17 @@ def test_rehashed_illegal_entry_is_caught_by_replay(ccn) -> None:
     eng = open_engine(ccn.url)
     with eng.connect() as conn:
         row = conn.execute(text(
-            "SELECT t.effective_at, t.recorded_at, t.actor, t.note, t.prev_hash FROM transitions t "
+            "SELECT t.effective_at, t.recorded_at, t.actor, t.note, t.prev_hash, t.db_user, "
+            "t.data FROM transitions t "
             "JOIN clusters c ON c.id = t.cluster_id WHERE c.code = 'HT1' AND t.seq = 3"
         )).one()  # fmt: skip
     eng.dispose()
     at = lambda v: (v if isinstance(v, datetime) else datetime.fromisoformat(str(v))).replace(  # noqa: E731
         tzinfo=UTC
     )
-    forged = entry_hash("HT1", 3, "advance", "planning_compliant", "investment_approval",
-                        at(row[0]), at(row[1]), row[2], None, row[3], row[4])  # fmt: skip
+    forged = entry_hash_v2("HT1", 3, "advance", "planning_compliant", "investment_approval",
+                           at(row[0]), at(row[1]), row[2], row[5], None, row[3], row[6],
+                           row[4])  # fmt: skip
     sql(
         ccn.url,
         f"UPDATE transitions SET to_state = 'investment_approval', hash = '{forged}' WHERE seq = 3",
@@ -312,8 +315,8 @@ def test_audit_log_flags_backdated_entries(ccn) -> None:
     assert [(r["code"], r["seq"]) for r in until] == [("BS2", 1)]
     if ccn.url.startswith("postgresql"):
         assert {r["db_user"] for r in rows} == {"ccn"}  # the real login, not --actor
-    else:
-        assert all("db_user" not in r for r in rows)
+    else:  # SQLite has no logins: the OS login is recorded beside --actor
+        assert {r["db_user"] for r in rows} == {os_login()}
 
 
 def test_canonical_serialisation_is_stable() -> None:

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from freezegun import freeze_time
 
 from cli import cli
+from db.schema import HEAD
 
 from .conftest import FROZEN_NOW, dump
 
@@ -137,10 +138,12 @@ def test_uninitialised_database_says_to_run_init(tmp_path) -> None:
         "Add an admin with `ccn user add NAME --role admin`.\n"
     )
     r = CliRunner().invoke(cli, ["--db", str(db), "init"])
-    assert r.stdout == f"Initialised database sqlite:///{db} (from --db) (schema 0003).\n" + single
+    assert (
+        r.stdout == f"Initialised database sqlite:///{db} (from --db) (schema {HEAD}).\n" + single
+    )
     r = CliRunner().invoke(cli, ["--db", str(db), "init"])
     assert (
-        r.stdout == f"Database sqlite:///{db} (from --db) is up to date (schema 0003).\n" + single
+        r.stdout == f"Database sqlite:///{db} (from --db) is up to date (schema {HEAD}).\n" + single
     )
 
 
@@ -149,7 +152,7 @@ def test_database_from_environment(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("CCN_DATABASE_URL", f"sqlite:///{db}")
     r = CliRunner().invoke(cli, ["init"])
     assert r.stdout.startswith(
-        f"Initialised database sqlite:///{db} (from CCN_DATABASE_URL) (schema 0003).\n"
+        f"Initialised database sqlite:///{db} (from CCN_DATABASE_URL) (schema {HEAD}).\n"
     )
 
 

@@ -9,7 +9,7 @@ import pytest
 from freezegun import freeze_time
 
 from workflow import services
-from workflow.chain import entry_hash
+from workflow.chain import entry_hash_v2
 from workflow.errors import (
     ConcurrentChange,
     DateOutOfRange,
@@ -81,9 +81,10 @@ def test_walk_from_planned_to_operating(uow) -> None:
     for prev, t in itertools.pairwise(hist):
         assert t.prev_hash == prev.hash
     last = hist[-1]
-    assert last.hash == entry_hash(
+    assert last.canon == 2
+    assert last.hash == entry_hash_v2(
         "HT1", 6, "advance", "infrastructure", "operating", last.effective_at, last.recorded_at,
-        "an", "BB nghiệm thu", None, hist[-2].hash,
+        "an", last.db_user, "BB nghiệm thu", None, None, hist[-2].hash,
     )  # fmt: skip
     assert services.show(uow(), "HT1").allowed == ()
 
@@ -154,7 +155,7 @@ def test_stale_version_is_a_concurrent_change(uow) -> None:
         stale = u.clusters.get("HT1")
     services.advance(uow(), "HT1", actor="an")
     t = services._entry("HT1", 2, "advance", "planned", "planning_compliant", stale.since, "bo",
-                        None, None, stale.head_hash)  # fmt: skip
+                        "bo", None, None, stale.head_hash)  # fmt: skip
     with uow() as u, pytest.raises(ConcurrentChange) as info:
         u.clusters.save(stale.moved(t), stale.version, t)
     assert (

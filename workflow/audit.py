@@ -11,7 +11,7 @@ from typing import Any
 from states import Definition, default_definition, definition_problem
 
 from . import clock
-from .chain import entry_hash, utc_text
+from .chain import hash_of, utc_text
 from .errors import InvalidInput
 from .model import GENESIS, Transition
 from .ports import ChainHead, LogFilter, UnitOfWork
@@ -59,11 +59,7 @@ def check_chain(
             problems += [Problem(code, s, "missing row") for s in range(expected, t.seq)]
         elif t.seq < expected:
             problems.append(Problem(code, t.seq, "changed row: seq out of order or repeated"))
-        recomputed = entry_hash(
-            code, t.seq, t.event, t.from_state, t.to_state, t.effective_at, t.recorded_at,
-            t.actor, t.ref, t.note, t.prev_hash,
-        )  # fmt: skip
-        if recomputed != t.hash:
+        if hash_of(t) != t.hash:
             problems.append(Problem(code, t.seq, "changed row: content does not match its hash"))
         elif t.effective_on != clock.local_date(t.effective_at):
             # Not hashed (it is derived), but reports read it: it must agree.

@@ -1,14 +1,23 @@
 """The per-cluster hash chain over history entries.
 
-Canonical serialisation (version 1), hashed with SHA-256:
-a compact JSON array, UTF-8, no ASCII escaping, of
+Every entry records the version of the canonical form it was hashed under
+(`canon`), so entries stored under an older form keep verifying unchanged and
+no migration ever rewrites history. Each form is a compact JSON array, UTF-8,
+no ASCII escaping, hashed with SHA-256. `seq` and `canon` are JSON integers,
+absent values are JSON null, timestamps are UTC as ``YYYY-MM-DDTHH:MM:SS.ffffffZ``.
+Text is hashed exactly as stored, so any change of even one byte changes the hash.
+
+Version 1 (entries recorded before ccn 0.2):
 
     [code, seq, event, from_state, to_state, effective_at, recorded_at,
      actor, ref, note, prev_hash]
 
-`seq` is a JSON integer; absent values are JSON null; timestamps are UTC as
-``YYYY-MM-DDTHH:MM:SS.ffffffZ``. Text is hashed exactly as stored, without
-Unicode normalisation, so that any change of even one byte changes the hash.
+Version 2 (current) adds the login that wrote the entry and the entry's data, a
+compact JSON object as stored (the register entry's attributes and the SHA-256 of
+the pinned definition; an amendment's old and new values; a definition switch):
+
+    [2, code, seq, event, from_state, to_state, effective_at, recorded_at,
+     actor, login, ref, note, data, prev_hash]
 """
 
 from __future__ import annotations
@@ -17,6 +26,12 @@ import hashlib
 from datetime import UTC, datetime
 from functools import lru_cache
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .model import Transition
+
+CANON = 2  # the form new entries are hashed under
 
 
 @lru_cache(maxsize=4096)  # bulk imports repeat the same few instants
@@ -37,6 +52,7 @@ def canonical(
     note: str | None,
     prev_hash: str,
 ) -> bytes:
+    """Canonical form version 1."""
     # Exactly json.dumps(fields, ensure_ascii=False, separators=(",", ":")), written
     # out because building a JSON encoder per entry dominated bulk imports.
     text = ",".join(
@@ -47,9 +63,52 @@ def canonical(
     return f"[{text}]".encode()
 
 
+def canonical_v2(
+    code: str,
+    seq: int,
+    event: str,
+    from_state: str | None,
+    to_state: str,
+    effective_at: datetime,
+    recorded_at: datetime,
+    actor: str,
+    login: str | None,
+    ref: str | None,
+    note: str | None,
+    data: str | None,
+    prev_hash: str,
+) -> bytes:
+    text = ",".join(
+        ["2", _q(code), str(int(seq)), _q(event), _q(from_state), _q(to_state),
+         _q(utc_text(effective_at)), _q(utc_text(recorded_at)), _q(actor), _q(login), _q(ref),
+         _q(note), _q(data), _q(prev_hash)]
+    )  # fmt: skip
+    return f"[{text}]".encode()
+
+
 def _q(value: str | None) -> str:
     return "null" if value is None else encode_basestring(value)
 
 
 def entry_hash(*args: object, **kwargs: object) -> str:
+    """SHA-256 of canonical form version 1."""
     return hashlib.sha256(canonical(*args, **kwargs)).hexdigest()  # type: ignore[arg-type]
+
+
+def entry_hash_v2(*args: object, **kwargs: object) -> str:
+    return hashlib.sha256(canonical_v2(*args, **kwargs)).hexdigest()  # type: ignore[arg-type]
+
+
+def hash_of(t: Transition) -> str:
+    """The hash `t` should carry, under the canonical form it was recorded with."""
+    if t.canon == 1:
+        return entry_hash(
+            t.code, t.seq, t.event, t.from_state, t.to_state, t.effective_at, t.recorded_at,
+            t.actor, t.ref, t.note, t.prev_hash,
+        )  # fmt: skip
+    if t.canon == 2:
+        return entry_hash_v2(
+            t.code, t.seq, t.event, t.from_state, t.to_state, t.effective_at, t.recorded_at,
+            t.actor, t.db_user, t.ref, t.note, t.data, t.prev_hash,
+        )  # fmt: skip
+    return ""  # an unknown form never matches: reported as a changed row

@@ -58,7 +58,9 @@ class Transition:
     note: str | None
     prev_hash: str
     hash: str
-    db_user: str | None = None
+    db_user: str | None = None  # the login that wrote it: DB login, or OS login on SQLite
+    canon: int = 1  # canonical form version the hash was computed under (chain.py)
+    data: str | None = None  # compact JSON: attributes, amendments, definition switches
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,9 @@ class ReportQueries(Protocol):
 
 
 class UserDirectory(Protocol):
+    def login(self) -> str:
+        """Who is writing: the database login, or the OS login where the DB has none."""
+
     def any(self) -> bool: ...
 
     def get(self, name: str) -> User | None: ...

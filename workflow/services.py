@@ -10,7 +10,8 @@ from states import Definition, default_definition
 
 from . import clock
 from .access import authorize
-from .chain import entry_hash
+from .attributes import register_data
+from .chain import CANON, entry_hash_v2
 from .engine import engine_for
 from .errors import (
     CcnError,
@@ -60,15 +61,18 @@ def _entry(
     to_state: str,
     effective_at: datetime,
     actor: str,
+    login: str,
     ref: str | None,
     note: str | None,
     prev_hash: str,
     recorded: datetime | None = None,
+    data: str | None = None,
 ) -> Transition:
     recorded = recorded or clock.now()
-    digest = entry_hash(
-        code, seq, event, from_state, to_state, effective_at, recorded, actor, ref, note, prev_hash
-    )
+    digest = entry_hash_v2(
+        code, seq, event, from_state, to_state, effective_at, recorded, actor, login, ref, note,
+        data, prev_hash,
+    )  # fmt: skip
     return Transition(
         code=code,
         seq=seq,
@@ -83,6 +87,9 @@ def _entry(
         note=note,
         prev_hash=prev_hash,
         hash=digest,
+        db_user=login,
+        canon=CANON,
+        data=data,
     )
 
 
@@ -132,7 +139,7 @@ def _actor(actor: str) -> str:
 
 
 def _prepare(
-    d: Definition, new: NewCluster, actor: str, recorded: datetime | None = None
+    d: Definition, new: NewCluster, actor: str, login: str, recorded: datetime | None = None
 ) -> tuple[Cluster, Transition]:
     """Validate one registration without touching storage."""
     code = clean_code(new.code)
@@ -145,22 +152,26 @@ def _prepare(
     note = clean_text(new.note, "note")
     _require_fields(d, code, "register", state, ref, note)
     effective_at = _effective(code, new.since)
+    attributes = {
+        "name": name,
+        "locality": clean_text(new.locality, "locality"),
+        "area_ha": clean_area(new.area_ha),
+        "developer": clean_text(new.developer, "developer"),
+    }
     first = _entry(
-        code, 1, "register", None, state, effective_at, actor, ref, note, GENESIS, recorded
-    )
+        code, 1, "register", None, state, effective_at, actor, login, ref, note, GENESIS,
+        recorded, register_data(attributes, d.key, d.sha256),
+    )  # fmt: skip
     cluster = Cluster(
         code=code,
-        name=name,
         state=state,
         since=effective_at,
         since_on=first.effective_on,
         workflow=d.key,
-        locality=clean_text(new.locality, "locality"),
-        area_ha=clean_area(new.area_ha),
-        developer=clean_text(new.developer, "developer"),
         version=1,
         last_seq=1,
         head_hash=first.hash,
+        **attributes,
     )
     return cluster, first
 
@@ -169,9 +180,11 @@ def register(
     uow: UnitOfWork, new: NewCluster, *, actor: str, definition: Definition | None = None
 ) -> Cluster:
     d = definition or default_definition()
-    cluster, first = _prepare(d, new, _actor(actor))
+    who = _actor(actor)
+    _prepare(d, new, who, "")  # refuse bad input before opening the database
     with uow:
-        authorize(uow, d, first.actor, "register", new.since)
+        authorize(uow, d, who, "register", new.since)
+        cluster, first = _prepare(d, new, who, uow.users.login())
         uow.definitions.pin(d)
         existing = uow.clusters.existing_codes([cluster.code])
         if existing:
@@ -192,34 +205,37 @@ def import_clusters(
     """Register many clusters at once: all of them, or none if any row is bad."""
     d = definition or default_definition()
     who = _actor(actor)
-    recorded = clock.now()  # one import, one moment of recording
-    problems: list[str] = []
-    prepared: list[tuple[Cluster, Transition]] = []
-    seen: dict[str, int] = {}
-    lines: list[int] = []
-    for line, new in rows:
-        # Duplicates are checked on the raw code, so a row with other problems still
-        # reveals them: every problem is listed at once.
-        key = code_key(new.code or "")
-        duplicate = key in seen
-        if duplicate:
-            code = (new.code or "").strip()
-            problems.append(f"line {line}: duplicate code {code!r} (also on line {seen[key]})")
-        else:
-            seen[key] = line
-        try:
-            item = _prepare(d, new, who, recorded)
-        except CcnError as exc:
-            problems.append(f"line {line}: {exc}")
-            continue
-        if not duplicate:
-            prepared.append(item)
-            lines.append(line)
-    if not rows:
-        problems.append("no clusters in the file")
     with uow:
         dates = [new.since for _, new in rows if new.since is not None]
         authorize(uow, d, who, "import", min(dates) if dates else None)
+        # Stamped once the write lock is held: a checkpoint taken meanwhile never sees
+        # entries recorded "before" it that it could not yet read.
+        recorded = clock.now()
+        login = uow.users.login()
+        problems: list[str] = []
+        prepared: list[tuple[Cluster, Transition]] = []
+        seen: dict[str, int] = {}
+        lines: list[int] = []
+        for line, new in rows:
+            # Duplicates are checked on the raw code, so a row with other problems still
+            # reveals them: every problem is listed at once.
+            key = code_key(new.code or "")
+            duplicate = key in seen
+            if duplicate:
+                code = (new.code or "").strip()
+                problems.append(f"line {line}: duplicate code {code!r} (also on line {seen[key]})")
+            else:
+                seen[key] = line
+            try:
+                item = _prepare(d, new, who, login, recorded)
+            except CcnError as exc:
+                problems.append(f"line {line}: {exc}")
+                continue
+            if not duplicate:
+                prepared.append(item)
+                lines.append(line)
+        if not rows:
+            problems.append("no clusters in the file")
         existing = uow.clusters.existing_codes([c.code for c, _ in prepared])
         for (cluster, _), line in zip(prepared, lines, strict=True):
             stored = existing.get(code_key(cluster.code))
@@ -289,6 +305,7 @@ def _apply(uow: UnitOfWork, cluster: Cluster, step: Step, who: str) -> tuple[Clu
         target,
         effective_at,
         who,
+        uow.users.login(),
         ref,
         note,
         cluster.head_hash,
@@ -412,6 +429,7 @@ def revert(
             target.state,
             effective_at,
             who,
+            uow.users.login(),
             None,
             note,
             cluster.head_hash,

@@ -1,0 +1,64 @@
+"""What a cluster is, as the chain commits it: attributes and the pinned definition.
+
+The register entry's data holds the attributes and the SHA-256 of the definition the
+cluster is pinned to; an `amend` entry holds each changed attribute's old and new
+value; a `migrate` entry holds the definition switched to. Replaying the data gives
+what the cluster row must say, which is how `audit verify` catches an edited row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .model import Transition
+
+ATTRIBUTES = ("name", "locality", "area_ha", "developer")
+
+
+def to_json(value: Mapping[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def register_data(attributes: Mapping[str, Any], workflow: str, sha256: str) -> str:
+    return to_json({**attributes, "workflow": workflow, "workflow_sha256": sha256})
+
+
+def amend_data(changes: Mapping[str, tuple[Any, Any]]) -> str:
+    return to_json({"changes": {k: [old, new] for k, (old, new) in changes.items()}})
+
+
+def migrate_data(old: str, new: str, sha256: str) -> str:
+    return to_json({"from_workflow": old, "workflow": new, "workflow_sha256": sha256})
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the history says the cluster row must hold."""
+
+    attributes: dict[str, Any]
+    workflow: str
+    workflow_sha256: str
+
+
+def facts_from(entries: Iterable[Transition]) -> Facts | None:
+    """Replay attributes and the pinned definition; None for a chain from before version 2."""
+    facts: Facts | None = None
+    for t in entries:
+        if t.data is None:
+            continue
+        data = json.loads(t.data)
+        if t.event == "register":
+            facts = Facts(
+                {k: data.get(k) for k in ATTRIBUTES}, data["workflow"], data["workflow_sha256"]
+            )
+        elif facts is None:
+            continue
+        elif t.event == "amend":
+            for k, (_, new) in data["changes"].items():
+                facts.attributes[k] = new
+        elif t.event == "migrate":
+            facts = Facts(facts.attributes, data["workflow"], data["workflow_sha256"])
+    return facts
