@@ -217,8 +217,10 @@ def cluster_json(v: ClusterView) -> dict[str, Any]:
         "area_ha": c.area_ha,
         "developer": c.developer,
         "state": c.state,
-        "since": c.since_on.isoformat(),
+        "since": v.since.isoformat(),
+        "paused_days": v.paused_days,
         "days_in_state": v.days_in_state,
+        "resumes_to": v.resumes_to,
         "allowed": list(v.allowed),
         "next_state": v.next_state,
         "workflow": c.workflow,
@@ -375,7 +377,7 @@ def _print_clusters(env: Env, views: Sequence[ClusterView], fmt: str) -> None:
                 v.cluster.name,
                 v.cluster.locality,
                 _label(v.cluster.state, env.lang),
-                v.cluster.since_on.strftime("%d/%m/%Y"),
+                v.since.strftime("%d/%m/%Y"),
                 v.days_in_state,
             ]
             for v in views
@@ -399,6 +401,10 @@ def cluster_show(env: Env, code: str, fmt: str) -> None:
     data["state"] = f"{_label(data['state'], env.lang)} ({data['state']})"
     data["since"] = date.fromisoformat(data["since"]).strftime("%d/%m/%Y")
     data["allowed"] = ", ".join(data["allowed"]) or "-"
+    if data["state"].endswith("(suspended)"):
+        data["resumes_to"] = data["resumes_to"] or "(unknown: resume needs --to)"
+    else:
+        del data["resumes_to"]
     for key, value in data.items():
         click.echo(f"{key + ':':<15}{'' if value is None else value}")
 
@@ -597,7 +603,7 @@ def report() -> None:
     """Supervisor reports: stalled clusters, bottlenecks, funnel."""
 
 
-STALLED_KEYS = ("code", "name", "locality", "state", "since", "days_in_state",
+STALLED_KEYS = ("code", "name", "locality", "state", "since", "paused_days", "days_in_state",
                 "working_days_in_state", "threshold", "unit", "overdue", "last_actor",
                 "last_ref")  # fmt: skip
 

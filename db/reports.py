@@ -12,7 +12,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Integer, and_, func, select
 
-from workflow.ports import Position
+from workflow.model import Transition
+from workflow.ports import ClusterHistory, Position
+from workflow.stepclock import IRREGULAR
 
 from . import tables
 
@@ -37,9 +39,42 @@ def last_entries(condition: Any) -> tuple[Any, Any]:
     return last.join(entry, on).join(tables.clusters, C.id == last.c.cluster_id), entry
 
 
+def _irregular_ids() -> Any:
+    """Clusters with a suspend, resume or revert entry (served by the index on event)."""
+    return select(T.cluster_id).where(T.event.in_(IRREGULAR)).distinct()
+
+
+def _locality(query: Any, locality: str | None) -> Any:
+    if locality:
+        query = query.where(func.lower(C.locality).contains(locality.lower(), autoescape=True))
+    return query
+
+
 class SqlReportQueries:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+
+    def irregular(self, locality: str | None = None) -> list[ClusterHistory]:
+        from .repository import ENTRY_COLUMNS
+
+        query = _locality(
+            select(C.name, C.locality, W.name, W.version, *ENTRY_COLUMNS)
+            .join(tables.clusters, C.id == T.cluster_id)
+            .join(tables.workflows, W.id == C.workflow_id)
+            .where(T.cluster_id.in_(_irregular_ids()))
+            .order_by(T.cluster_id, T.seq),
+            locality,
+        )
+        found: dict[str, ClusterHistory] = {}
+        for name, loc, wname, wversion, *entry in self.conn.execute(query):
+            t = Transition(*entry)
+            history = found.get(t.code)
+            if history is None:
+                history = found[t.code] = ClusterHistory(
+                    t.code, name, loc, f"{wname}@{wversion}", []
+                )
+            history.entries.append(t)
+        return list(found.values())
 
     def positions(self, as_of: date, locality: str | None = None) -> list[Position]:
         if as_of >= self._latest_effective():
@@ -64,8 +99,7 @@ class SqlReportQueries:
         return self._positions(query, locality)
 
     def _positions(self, query: Any, locality: str | None) -> list[Position]:
-        if locality:
-            query = query.where(func.lower(C.locality).contains(locality.lower(), autoescape=True))
+        query = _locality(query, locality)
         return [
             Position(code, name, loc, f"{wname}@{wver}", state, since, actor, ref)
             for code, name, loc, wname, wver, state, since, actor, ref in self.conn.execute(query)
@@ -95,7 +129,7 @@ class SqlReportQueries:
                 .over(partition_by=T.cluster_id, order_by=T.seq)
                 .label("left_on"),
             )
-            .where(T.effective_on <= as_of)
+            .where(T.effective_on <= as_of, T.cluster_id.not_in(_irregular_ids()))
             .subquery()
         )
         dwell = _days_between(self.conn, steps.c.entered, steps.c.left_on).label("dwell")
@@ -109,7 +143,11 @@ class SqlReportQueries:
     def rework(self, as_of: date) -> dict[str, int]:
         query = (
             select(T.to_state, func.count())
-            .where(T.event == "send_back", T.effective_on <= as_of)
+            .where(
+                T.event == "send_back",
+                T.effective_on <= as_of,
+                T.cluster_id.not_in(_irregular_ids()),
+            )
             .group_by(T.to_state)
         )
         return {state: int(n) for state, n in self.conn.execute(query)}

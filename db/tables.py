@@ -123,6 +123,7 @@ transitions = Table(
     UniqueConstraint("cluster_id", "seq", name="uq_transitions_cluster_seq"),
     Index("ix_transitions_effective_on", "effective_on"),
     Index("ix_transitions_recorded_at", "recorded_at"),
+    Index("ix_transitions_event", "event"),
 )
 
 users = Table(

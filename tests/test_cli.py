@@ -77,7 +77,8 @@ def test_walk_a_cluster_to_operating(ccn) -> None:
     r = ccn("cluster", "show", "HT1", "--format", "json")
     assert json.loads(r.stdout) == {
         "code": "HT1", "name": NAME, "locality": "Cao Lộc", "area_ha": None, "developer": None,
-        "state": "operating", "since": "2026-03-02", "days_in_state": 0, "allowed": [],
+        "state": "operating", "since": "2026-03-02", "paused_days": 0, "days_in_state": 0,
+        "resumes_to": None, "allowed": [],
         "next_state": None, "workflow": "cluster_establishment@nd32-2024",
     }  # fmt: skip
 

@@ -43,7 +43,7 @@ def test_past_as_of_judges_the_state_then(ccn) -> None:
     assert rows == [
         {
             "code": "A1", "name": "Cụm A1", "locality": "Cao Lộc", "state": "establishment",
-            "since": "2025-01-06", "days_in_state": 175, "working_days_in_state": wd,
+            "since": "2025-01-06", "paused_days": 0, "days_in_state": 175, "working_days_in_state": wd,
             "threshold": 60, "unit": "working_days", "overdue": wd - 60, "last_actor": "tester",
             "last_ref": "QĐ 1/QĐ-UBND",
         }
@@ -129,8 +129,9 @@ def test_bottlenecks_rework_ties_and_suspension(ccn) -> None:
     assert by["establishment"]["median_days_completed"] == 28.5
     assert by["establishment"]["p90_days_completed"] == 29
     assert by["suspended"]["active"] == 1 and by["suspended"]["stalled"] == 1
-    assert by["infrastructure"]["completed"] == 1
-    assert by["infrastructure"]["median_days_completed"] == 153
+    # A suspension pauses the infrastructure step; it does not complete it.
+    assert by["infrastructure"]["completed"] == 0
+    assert by["infrastructure"]["median_days_completed"] is None
     # planned, planning_compliant and suspended each have one stalled cluster: the tie goes
     # to the larger median_days_active, planned since 01/01/2024 (730 days).
     assert data["bottleneck"] == "planned"

@@ -52,20 +52,39 @@ class Position:
     locality: str | None
     workflow: str
     state: str
-    since_on: date
+    since_on: date  # when the step began (the suspension, when suspended)
     last_actor: str
     last_ref: str | None
+    pauses: tuple[tuple[date, date], ...] = ()  # suspensions within the step
+    resumes_to: str | None = None
+
+
+@dataclass(frozen=True)
+class ClusterHistory:
+    code: str
+    name: str
+    locality: str | None
+    workflow: str
+    entries: list[Transition]
 
 
 class ReportQueries(Protocol):
+    """Set-oriented queries. The plain ones judge a cluster by its last entry, which is
+    right for every cluster whose history holds no suspend, resume or revert; those
+    few come whole from `irregular` and are walked in `workflow.stepclock`."""
+
     def positions(self, as_of: date, locality: str | None = None) -> list[Position]:
-        """Each cluster registered by `as_of`, in the state it was in on that date."""
+        """Each cluster registered by `as_of`, in the state its last entry then gave."""
+
+    def irregular(self, locality: str | None = None) -> list[ClusterHistory]:
+        """The whole history of each cluster with a suspend, resume or revert entry."""
 
     def dwell_histogram(self, as_of: date) -> list[tuple[str, int, int]]:
-        """(state, calendar days spent, passages) for passages ended by `as_of`."""
+        """(state, calendar days spent, passages) for passages ended by `as_of`,
+        over the clusters that `irregular` leaves out."""
 
     def rework(self, as_of: date) -> dict[str, int]:
-        """How many times clusters were sent back into each state by `as_of`."""
+        """Send-backs into each state by `as_of`, over the clusters `irregular` leaves out."""
 
 
 class UserDirectory(Protocol):

@@ -15,6 +15,7 @@ from states import Definition, Threshold, default_definition
 from . import clock
 from .errors import InvalidInput, UnknownState
 from .ports import Position, UnitOfWork
+from .stepclock import clock_on, passages, standing
 from .workdays import WorkCalendar
 
 _OVERRIDE = re.compile(r"([a-z_]+)=(\d+)(wd)?")
@@ -27,6 +28,7 @@ class StalledRow:
     locality: str | None
     state: str
     since: date
+    paused_days: int
     days_in_state: int
     working_days_in_state: int
     threshold: int
@@ -81,19 +83,41 @@ class _Judge:
             d = self._defs[p.workflow] = self.uow.definitions.get(p.workflow)
         return d.state(p.state).threshold if d.has_state(p.state) else None
 
+    def days(self, p: Position) -> int:
+        """Days in the step, suspended days left out."""
+        return (self.as_of - p.since_on).days - sum((b - a).days for a, b in p.pauses)
+
     def stalled(self, p: Position) -> StalledRow | None:
         limit = self.threshold(p)
         if limit is None:
             return None
-        days = (self.as_of - p.since_on).days
-        working = self.calendar.working_days(p.since_on, self.as_of)
+        paused = sum((b - a).days for a, b in p.pauses)
+        days = (self.as_of - p.since_on).days - paused
+        working = self.calendar.working_days(p.since_on, self.as_of) - sum(
+            self.calendar.working_days(a, b) for a, b in p.pauses
+        )
         count = days if limit.unit == "days" else working
         if count <= limit.value:
             return None
         return StalledRow(
-            p.code, p.name, p.locality, p.state, p.since_on, days, working,
+            p.code, p.name, p.locality, p.state, p.since_on, paused, days, working,
             limit.value, limit.unit, count - limit.value, p.last_actor, p.last_ref,
         )  # fmt: skip
+
+
+def positions(uow: UnitOfWork, as_of: date, locality: str | None = None) -> list[Position]:
+    """Where every cluster stood on `as_of`, its step clock honest about pauses and reverts."""
+    irregular = uow.reports.irregular(locality)
+    walked = {h.code for h in irregular}
+    result = [p for p in uow.reports.positions(as_of, locality) if p.code not in walked]
+    for h in irregular:
+        c = clock_on(h.entries, as_of)
+        if c is not None:
+            result.append(
+                Position(h.code, h.name, h.locality, h.workflow, c.state, c.since,
+                         c.last.actor, c.last.ref, c.pauses, c.resumes_to)
+            )  # fmt: skip
+    return result
 
 
 def _state_order(extra: Iterable[str] = ()) -> list[str]:
@@ -117,7 +141,7 @@ def stalled(
         judge = _Judge(uow, day, overrides or {}, calendar or WorkCalendar())
         rows = [
             row
-            for p in uow.reports.positions(day, locality)
+            for p in positions(uow, day, locality)
             if (state is None or p.state == state) and (row := judge.stalled(p)) is not None
         ]
     rows.sort(key=lambda r: (-r.ratio, r.code))
@@ -160,14 +184,22 @@ def bottlenecks(
         judge = _Judge(uow, day, overrides or {}, calendar or WorkCalendar())
         active: dict[str, Counter[int]] = defaultdict(Counter)
         stalled_count: Counter[str] = Counter()
-        for p in uow.reports.positions(day):
-            active[p.state][(day - p.since_on).days] += 1
+        for p in positions(uow, day):
+            active[p.state][judge.days(p)] += 1
             if judge.stalled(p) is not None:
                 stalled_count[p.state] += 1
         dwell: dict[str, Counter[int]] = defaultdict(Counter)
         for state, days, n in uow.reports.dwell_histogram(day):
             dwell[state][days] += n
-        rework = uow.reports.rework(day)
+        rework = Counter(uow.reports.rework(day))
+        for h in uow.reports.irregular():
+            for state, days in passages(h.entries, day):
+                dwell[state][days] += 1
+            rework.update(
+                t.to_state
+                for t in standing(h.entries)
+                if t.event == "send_back" and t.effective_on <= day
+            )
     states = []
     for s in _state_order([*active, *dwell]):
         states.append(
@@ -196,7 +228,7 @@ def funnel(
 ) -> dict[str, Any]:
     day = as_of or clock.today()
     with uow:
-        counts = Counter(p.state for p in uow.reports.positions(day, locality))
+        counts = Counter(p.state for p in positions(uow, day, locality))
     return {
         "as_of": day.isoformat(),
         "states": [{"state": s, "count": counts[s]} for s in _state_order(counts)],

@@ -27,6 +27,7 @@ from .errors import (
 from .model import GENESIS, Cluster, Transition
 from .ports import UnitOfWork
 from .replay import revert_target
+from .stepclock import clock_on
 from .validate import clean_area, clean_code, clean_text, code_key
 
 
@@ -48,9 +49,12 @@ class NewCluster:
 @dataclass(frozen=True)
 class ClusterView:
     cluster: Cluster
-    days_in_state: int
+    since: date  # when the step began (the suspension, when suspended)
+    paused_days: int
+    days_in_state: int  # suspended days left out
     allowed: tuple[str, ...]
     next_state: str | None
+    resumes_to: str | None
 
 
 def _entry(
@@ -445,19 +449,29 @@ def history(uow: UnitOfWork, code: str) -> list[Transition]:
         return uow.clusters.history(cluster.code)
 
 
-def _view(uow: UnitOfWork, cluster: Cluster, today: date) -> ClusterView:
+def _view(
+    uow: UnitOfWork, cluster: Cluster, today: date, entries: Sequence[Transition] = ()
+) -> ClusterView:
+    """`entries`: the whole history, needed only when it holds a suspension or revert."""
     d = uow.definitions.get(cluster.workflow)
+    step = clock_on(entries, today) if entries else None
+    since = step.since if step else cluster.since_on
+    paused = step.paused_days() if step else 0
     return ClusterView(
         cluster=cluster,
-        days_in_state=(today - cluster.since_on).days,
+        since=since,
+        paused_days=paused,
+        days_in_state=(today - since).days - paused,
         allowed=engine_for(d).allowed(cluster.state),
         next_state=d.next_state(cluster.state),
+        resumes_to=cluster.suspended_from,
     )
 
 
 def show(uow: UnitOfWork, code: str) -> ClusterView:
     with uow:
-        return _view(uow, _load(uow, code), clock.today())
+        cluster = _load(uow, code)
+        return _view(uow, cluster, clock.today(), uow.clusters.history(cluster.code))
 
 
 def list_clusters(
@@ -469,4 +483,8 @@ def list_clusters(
             known = default_definition().state_names
             if state not in known:
                 raise UnknownState(state, known)
-        return [_view(uow, c, today) for c in uow.clusters.list(state=state, locality=locality)]
+        walked = {h.code: h.entries for h in uow.reports.irregular(locality)}
+        return [
+            _view(uow, c, today, walked.get(c.code, ()))
+            for c in uow.clusters.list(state=state, locality=locality)
+        ]

@@ -1,0 +1,101 @@
+"""Time in a step, as only the world can move it.
+
+A step starts when a cluster enters a state by `register`, `advance` or
+`send_back` (or `resume --to` into a state it never held). `suspend`/`resume`
+pause the step's clock without restarting it, and a reverted entry counts as if
+it had never been made: it and its `revert` drop out of every clock and report.
+Entries that leave the state unchanged (an amendment, a definition switch) do
+not touch the clock either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from .model import Transition
+from .workdays import WorkCalendar
+
+# Clusters whose history holds one of these need the walk below; for every other
+# cluster the last entry alone says when its step began.
+IRREGULAR = ("suspend", "resume", "revert")
+
+
+def standing(entries: Sequence[Transition]) -> list[Transition]:
+    """The entries that stand: without reverted entries and without the reverts.
+
+    A revert undoes the entry just before it, which may itself be a revert (so
+    reverting a revert restores the entry it undid).
+    """
+    alive = [True] * len(entries)
+    for i in range(len(entries) - 1, 0, -1):
+        if alive[i] and entries[i].event == "revert":
+            alive[i - 1] = False
+    return [t for t, ok in zip(entries, alive, strict=True) if ok and t.event != "revert"]
+
+
+@dataclass(frozen=True)
+class StepClock:
+    """Where a cluster stood on a date and since when, with the pauses of its step."""
+
+    state: str
+    since: date  # the step was entered (the suspension began, when suspended)
+    pauses: tuple[tuple[date, date], ...]  # closed suspensions of the (waiting) step
+    last: Transition  # the entry that put the cluster where it stands
+    waiting: StepClock | None = None  # suspended: the step that resumes
+
+    @property
+    def resumes_to(self) -> str | None:
+        return self.waiting.state if self.waiting else None
+
+    def paused_days(self) -> int:
+        return sum((end - start).days for start, end in self.pauses)
+
+    def days(self, as_of: date) -> int:
+        return (as_of - self.since).days - self.paused_days()
+
+    def working_days(self, as_of: date, calendar: WorkCalendar) -> int:
+        paused = sum(calendar.working_days(start, end) for start, end in self.pauses)
+        return calendar.working_days(self.since, as_of) - paused
+
+
+def clock_on(entries: Sequence[Transition], as_of: date) -> StepClock | None:
+    """The step clock on `as_of` from a whole history; None if not yet registered."""
+    clock: StepClock | None = None
+    for t in standing(entries):
+        if t.effective_on > as_of:
+            break
+        clock = _next(clock, t)
+    return clock
+
+
+def _next(clock: StepClock | None, t: Transition) -> StepClock:
+    if clock is not None and t.from_state == t.to_state:
+        return clock  # not a move
+    if t.event == "suspend" and clock is not None:
+        return StepClock("suspended", t.effective_on, (), t, waiting=clock)
+    step = clock.waiting if clock is not None else None
+    if t.event == "resume" and step is not None and step.state == t.to_state:
+        pause = (clock.since, t.effective_on)  # type: ignore[union-attr]
+        return StepClock(step.state, step.since, (*step.pauses, pause), t)
+    return StepClock(t.to_state, t.effective_on, (), t)
+
+
+def passages(entries: Sequence[Transition], as_of: date) -> Iterator[tuple[str, int]]:
+    """(state, days) of each stay ended by `as_of`, paused days left out of a step.
+
+    A step ends when the cluster leaves it by a move of its own; a stay in
+    `suspended` ends on whatever move leaves it.
+    """
+    clock: StepClock | None = None
+    for t in standing(entries):
+        if t.effective_on > as_of:
+            break
+        after = _next(clock, t)
+        if clock is not None and after is not clock:
+            if clock.state == "suspended":
+                yield "suspended", (t.effective_on - clock.since).days
+            elif after.state != "suspended":
+                yield clock.state, clock.days(t.effective_on)
+        clock = after
