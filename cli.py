@@ -240,6 +240,7 @@ def transition_json(t: Transition) -> dict[str, Any]:
         "actor": t.actor,
         "ref": t.ref,
         "note": t.note,
+        "data": json.loads(t.data) if t.data else None,
     }
 
 
@@ -384,6 +385,40 @@ def _print_clusters(env: Env, views: Sequence[ClusterView], fmt: str) -> None:
         ],
         shrink=(1, 2, 3),
     )
+
+
+@cluster.command("edit")
+@click.argument("code")
+@click.option("--name", help="New official name.")
+@click.option("--locality", help="New locality; an empty text clears it.")
+@click.option("--area-ha", help="New area in hectares; an empty text clears it.")
+@click.option("--developer", help="New infrastructure developer; an empty text clears it.")
+@click.option("--reason", required=True, help="Why, e.g. the decision that changed it.")
+@pass_env
+def cluster_edit(env: Env, code: str, name: str | None, locality: str | None,
+                 area_ha: str | None, developer: str | None, reason: str) -> None:  # fmt: skip
+    """Change a cluster's name, locality, area or developer (recorded in its history)."""
+    from workflow import services
+
+    given = {"name": name, "locality": locality, "area_ha": area_ha, "developer": developer}
+    changes = {k: v for k, v in given.items() if v is not None}
+    t = services.amend(env.uow(), code, changes, actor=env.actor, reason=reason)
+    click.echo(f"{t.code}: amended {', '.join(json.loads(t.data or '{}')['changes'])} "
+               f"(seq {t.seq})")  # fmt: skip
+
+
+@cluster.command("migrate")
+@click.argument("code")
+@click.option("--to", "to", required=True, metavar="NAME@VERSION",
+              help="The stored workflow definition to pin the cluster to.")  # fmt: skip
+@click.option("--reason", required=True, help="Why, e.g. the decree that changed the procedure.")
+@pass_env
+def cluster_migrate(env: Env, code: str, to: str, reason: str) -> None:
+    """Pin a cluster to another stored workflow definition (supervisors)."""
+    from workflow import services
+
+    t = services.migrate(env.uow(), code, to=to, actor=env.actor, reason=reason)
+    click.echo(f"{t.code}: now follows {to} (seq {t.seq})")
 
 
 @cluster.command("show")

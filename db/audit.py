@@ -27,39 +27,42 @@ class SqlAuditQueries:
 
     def chains(self) -> Iterator[tuple[ChainHead, list[Transition]]]:
         heads = {
-            cid: ChainHead(code, f"{wn}@{wv}", state, origin, last_seq, head, since, since_on)
-            for cid, code, wn, wv, state, origin, last_seq, head, since, since_on in (
-                self.conn.execute(
+            cid: ChainHead(code, f"{wn}@{wv}", state, origin, last_seq, head, since, since_on,
+                           {"name": name, "locality": loc, "area_ha": area, "developer": dev}, sha)
+            for (cid, code, wn, wv, state, origin, last_seq, head, since, since_on, name, loc,
+                 area, dev, sha) in self.conn.execute(
                     select(C.id, C.code, W.name, W.version, C.state, C.suspended_from,
-                           C.last_seq, C.head_hash, C.since, C.since_on)
+                           C.last_seq, C.head_hash, C.since, C.since_on, C.name, C.locality,
+                           C.area_ha, C.developer, W.sha256)
                     .join(tables.workflows, W.id == C.workflow_id)
                 )
-            )
         }  # fmt: skip
         query = (
-            select(T.cluster_id, *ENTRY_COLUMNS[1:])
+            select(T.cluster_id, T.code, *ENTRY_COLUMNS[1:])
             .order_by(T.cluster_id, T.seq)
             .execution_options(yield_per=5000)
         )
         current: int | None = None
         entries: list[Transition] = []
-        for row in self.conn.execute(query):
-            cid = row[0]
+        for cid, stored_code, *row in self.conn.execute(query):
             if cid != current:
                 if current is not None:
-                    yield self._head(heads, current), entries
+                    yield self._head(heads, current, entries), entries
                 current, entries = cid, []
             head = heads.get(cid)
-            entries.append(Transition(head.code if head else f"#{cid}", *row[1:]))
+            # An entry whose cluster row is gone is still named by its own code
+            # (entries from before schema 0004 that lost theirs show the row id).
+            code = head.code if head else stored_code or f"#{cid}"
+            entries.append(Transition(code, *row))
         if current is not None:
-            yield self._head(heads, current), entries
+            yield self._head(heads, current, entries), entries
         for head in heads.values():  # clusters whose every entry is gone
             yield head, []
 
     @staticmethod
-    def _head(heads: dict[int, ChainHead], cid: int) -> ChainHead:
-        # History whose cluster row was deleted: an orphan, named by its row id.
-        return heads.pop(cid, None) or ChainHead(f"#{cid}", "", "", None, 0, "")
+    def _head(heads: dict[int, ChainHead], cid: int, entries: list[Transition]) -> ChainHead:
+        # History whose cluster row was deleted: an orphan, named by its entries' code.
+        return heads.pop(cid, None) or ChainHead(entries[0].code, "", "", None, 0, "")
 
     def workflows(self) -> list[tuple[str, str, str]]:
         rows = self.conn.execute(select(W.name, W.version, W.sha256, W.text).order_by(W.id))

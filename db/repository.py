@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, func, insert, select
+from sqlalchemy import Connection, Row, and_, bindparam, func, insert, select, update
 
 from states import Definition, definition_problem, parse_definition
 from workflow.errors import ConcurrentChange, StorageError
@@ -26,7 +26,7 @@ _TRANSITION_INSERT = ("cluster_id", "seq", "event", "from_state", "to_state", "e
                       "effective_on", "recorded_at", "actor", "ref", "note", "prev_hash",
                       "hash", "db_user", "canon", "data", "code")  # fmt: skip
 _PARSED: dict[str, Definition] = {}
-_BY_KEY: dict[str, Definition] = {}
+_BY_KEY: dict[tuple[str, str], Definition] = {}
 C = tables.clusters.c
 T = tables.transitions.c
 W = tables.workflows.c
@@ -151,8 +151,10 @@ class SqlDefinitionStore:
     def get(self, key: str) -> Definition:
         # Pinned definitions never change (pin refuses new text under an old version),
         # so one read per process is enough.
-        if key in _BY_KEY:
-            return _BY_KEY[key]
+        # Cached per database: another database may hold other definitions.
+        cache_key = (str(self.conn.engine.url), key)
+        if cache_key in _BY_KEY:
+            return _BY_KEY[cache_key]
         name, _, version = key.partition("@")
         row = self.conn.execute(
             select(W.sha256, W.text).where(W.name == name, W.version == version)
@@ -165,8 +167,8 @@ class SqlDefinitionStore:
             raise StorageError(f"workflow {key} {problem}; refusing to use it")
         if row.sha256 not in _PARSED:
             _PARSED[row.sha256] = parse_definition(row.text, source=key)
-        _BY_KEY[key] = _PARSED[row.sha256]
-        return _BY_KEY[key]
+        _BY_KEY[cache_key] = _PARSED[row.sha256]
+        return _BY_KEY[cache_key]
 
 
 class SqlClusterRepository:
@@ -255,6 +257,25 @@ class SqlClusterRepository:
         self.conn.exec_driver_sql(
             bulk.insert_sql(self.conn, tables.transitions, _TRANSITION_INSERT),
             _entry_row(cluster_id, transition, ts, day),
+        )
+
+    def set_attributes(self, cluster: Cluster) -> None:
+        self.conn.execute(
+            update(tables.clusters)
+            .where(C.code_key == code_key(cluster.code))
+            .values(
+                name=cluster.name,
+                locality=cluster.locality,
+                area_ha=cluster.area_ha,
+                developer=cluster.developer,
+            )
+        )
+
+    def repin(self, cluster: Cluster) -> None:
+        self.conn.execute(
+            update(tables.clusters)
+            .where(C.code_key == code_key(cluster.code))
+            .values(workflow_id=self._workflow_id(cluster.workflow))
         )
 
     def list(self, state: str | None = None, locality: str | None = None) -> list[Cluster]:

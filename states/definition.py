@@ -8,6 +8,10 @@ from functools import cached_property
 UNITS = ("days", "working_days")
 TARGET_KINDS = ("single", "chosen", "origin")
 ROLES = ("staff", "supervisor", "auditor", "admin")
+# Record-keeping events every definition has. Their roles live here rather than in
+# the TOML so that definitions stored before these events existed keep their text,
+# and so their hash; a definition may still override them in [workflow.roles].
+RECORD_EVENT_ROLES = {"amend": ("staff", "supervisor"), "migrate": ("supervisor",)}
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,9 @@ class Definition:
         for name, roles in self.roles:
             if name == event:
                 return roles
-        return self.event(event).roles if self.has_event(event) else ()
+        if self.has_event(event):
+            return self.event(event).roles
+        return RECORD_EVENT_ROLES.get(event, ())
 
     def next_state(self, state: str) -> str | None:
         """The next main-line state, or None at the end or off the line."""

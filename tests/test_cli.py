@@ -13,6 +13,7 @@ from freezegun import freeze_time
 
 from cli import cli
 from db.schema import HEAD
+from states import default_definition
 
 from .conftest import FROZEN_NOW, dump
 
@@ -66,6 +67,9 @@ def test_walk_a_cluster_to_operating(ccn) -> None:
         "seq": 1, "event": "register", "from_state": None, "to_state": "planned",
         "effective_at": "2021-03-15T00:00:00+07:00", "recorded_at": "2026-03-02T10:00:00+07:00",
         "actor": "tester", "ref": "QĐ 377/QĐ-UBND", "note": None,
+        "data": {"area_ha": None, "developer": None, "locality": "Cao Lộc", "name": NAME,
+                 "workflow": "cluster_establishment@nd32-2024",
+                 "workflow_sha256": default_definition().sha256},
     }  # fmt: skip
     assert entries[3]["ref"] == "QĐ 1689/QĐ-UBND"
     assert entries[5]["to_state"] == "operating"

@@ -43,7 +43,8 @@ def test_past_as_of_judges_the_state_then(ccn) -> None:
     assert rows == [
         {
             "code": "A1", "name": "Cụm A1", "locality": "Cao Lộc", "state": "establishment",
-            "since": "2025-01-06", "paused_days": 0, "days_in_state": 175, "working_days_in_state": wd,
+            "since": "2025-01-06", "paused_days": 0, "days_in_state": 175,
+            "working_days_in_state": wd,
             "threshold": 60, "unit": "working_days", "overdue": wd - 60, "last_actor": "tester",
             "last_ref": "QĐ 1/QĐ-UBND",
         }

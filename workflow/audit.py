@@ -11,6 +11,7 @@ from typing import Any
 from states import Definition, default_definition, definition_problem
 
 from . import clock
+from .attributes import facts_from
 from .chain import hash_of, utc_text
 from .errors import InvalidInput
 from .model import GENESIS, Transition
@@ -96,7 +97,9 @@ def check_chain(
                 f"state mismatch: cluster is {head.state}, its last entry leads to {last.to_state}",
             )
         )
-    if d is None or (problems and not all(p.reason.startswith("state mismatch") for p in problems)):
+    if not problems:
+        problems += _check_facts(head, entries)
+    if d is None or (problems and not all(p.reason.startswith(_REPLAYABLE) for p in problems)):
         return problems  # a broken chain or definition cannot be replayed meaningfully
     try:
         replayed = replay(d, entries)
@@ -120,6 +123,36 @@ def check_chain(
                     f"replay gives {replayed.suspended_from}",
                 )
             )
+    return problems
+
+
+_REPLAYABLE = ("state mismatch", "changed row: the cluster's", "changed row: pinned")
+
+
+def _check_facts(head: ChainHead, entries: Sequence[Transition]) -> list[Problem]:
+    """The row's attributes and pinned definition against what the chain committed."""
+    facts = facts_from(entries)
+    if facts is None or head.attributes is None:
+        return []  # registered under canonical form 1: the chain holds no attributes
+    problems = [
+        Problem(
+            head.code,
+            None,
+            f"changed row: the cluster's {k} is {head.attributes.get(k)!r}, its history says {v!r}",
+        )
+        for k, v in facts.attributes.items()
+        if head.attributes.get(k) != v
+    ]
+    if head.workflow != facts.workflow or head.workflow_sha256 != facts.workflow_sha256:
+        problems.append(
+            Problem(
+                head.code,
+                None,
+                f"changed row: pinned to {head.workflow} "
+                f"(sha256 {(head.workflow_sha256 or '')[:12]}), its history says "
+                f"{facts.workflow} (sha256 {facts.workflow_sha256[:12]})",
+            )
+        )
     return problems
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from states import Definition
 
@@ -30,6 +30,12 @@ class ClusterRepository(Protocol):
         Raises ConcurrentChange when the stored version is no longer
         `expected_version`.
         """
+
+    def set_attributes(self, cluster: Cluster) -> None:
+        """Store the cluster's attributes (name, locality, area, developer) as given."""
+
+    def repin(self, cluster: Cluster) -> None:
+        """Point the cluster row at the stored definition `cluster.workflow`."""
 
     def list(self, state: str | None = None, locality: str | None = None) -> list[Cluster]: ...
 
@@ -70,14 +76,15 @@ class ClusterHistory:
 
 class ReportQueries(Protocol):
     """Set-oriented queries. The plain ones judge a cluster by its last entry, which is
-    right for every cluster whose history holds no suspend, resume or revert; those
-    few come whole from `irregular` and are walked in `workflow.stepclock`."""
+    right for every cluster whose history holds none of `stepclock.IRREGULAR`
+    (suspend, resume, revert, amend, migrate); those few come whole from
+    `irregular` and are walked in `workflow.stepclock`."""
 
     def positions(self, as_of: date, locality: str | None = None) -> list[Position]:
         """Each cluster registered by `as_of`, in the state its last entry then gave."""
 
     def irregular(self, locality: str | None = None) -> list[ClusterHistory]:
-        """The whole history of each cluster with a suspend, resume or revert entry."""
+        """The whole history of each cluster with an entry of `stepclock.IRREGULAR`."""
 
     def dwell_histogram(self, as_of: date) -> list[tuple[str, int, int]]:
         """(state, calendar days spent, passages) for passages ended by `as_of`,
@@ -117,6 +124,8 @@ class ChainHead:
     head_hash: str
     since: datetime | None = None
     since_on: date | None = None
+    attributes: dict[str, Any] | None = None  # name, locality, area_ha, developer as stored
+    workflow_sha256: str | None = None  # of the definition the row points at
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,9 @@ from .engine import engine_for
 from .errors import CcnError
 from .model import Transition
 
+# Entries that record what a cluster is (attributes, pinned definition), not a move.
+RECORD_EVENTS = ("amend", "migrate")
+
 
 @dataclass(frozen=True)
 class Replayed:
@@ -62,6 +65,13 @@ def _walk(definition: Definition, history: Sequence[Transition]) -> tuple[list[R
                 t.seq,
                 f"illegal transition: from_state {t.from_state} but was in {now.state}",
             )
+        if t.event in RECORD_EVENTS:
+            if t.to_state != now.state:
+                raise IllegalHistory(
+                    t.code, t.seq, f"illegal transition: {t.event} moved to {t.to_state}"
+                )
+            before.append(now)
+            continue
         if t.event == "revert":
             if len(before) < 2:
                 raise IllegalHistory(t.code, t.seq, "illegal transition: revert of register")

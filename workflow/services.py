@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from states import Definition, default_definition
 
 from . import clock
 from .access import authorize
-from .attributes import register_data
+from .attributes import ATTRIBUTES, amend_data, migrate_data, register_data
 from .chain import CANON, entry_hash_v2
 from .engine import engine_for
 from .errors import (
@@ -20,13 +20,14 @@ from .errors import (
     ImportRejected,
     InvalidInput,
     MissingField,
+    StorageError,
     TransitionRefused,
     UnknownCluster,
     UnknownState,
 )
 from .model import GENESIS, Cluster, Transition
 from .ports import UnitOfWork
-from .replay import revert_target
+from .replay import RECORD_EVENTS, revert_target
 from .stepclock import clock_on
 from .validate import clean_area, clean_code, clean_text, code_key
 
@@ -414,7 +415,17 @@ def revert(
             raise MissingField(cluster.code, "revert", "reason")
         d = uow.definitions.get(cluster.workflow)
         authorize(uow, d, who, "revert", on)
-        target = revert_target(d, uow.clusters.history(cluster.code))
+        entries = uow.clusters.history(cluster.code)
+        if entries[-1].event in RECORD_EVENTS:
+            raise TransitionRefused(
+                f"cannot revert cluster {cluster.code}'s {entries[-1].event}: record the "
+                "correct values with another `cluster edit` or `cluster migrate`",
+                cluster.code,
+                cluster.state,
+                "revert",
+                engine_for(d).allowed(cluster.state),
+            )
+        target = revert_target(d, entries)
         if target is None:
             raise TransitionRefused(
                 f"cannot revert cluster {cluster.code}: its only entry is the registration; "
@@ -441,6 +452,97 @@ def revert(
         uow.clusters.save(cluster.moved(t, target.suspended_from), cluster.version, t)
         uow.commit()
     return t
+
+
+def amend(
+    uow: UnitOfWork, code: str, changes: dict[str, str | None], *, actor: str, reason: str
+) -> Transition:
+    """Change a cluster's attributes through the chain, old and new values recorded.
+
+    `changes` maps attribute names to their new text; an empty text clears it (a name
+    can't be cleared).
+    """
+    who = _actor(actor)
+    note = clean_text(reason, "note")
+    wanted = {k: _attribute(k, v) for k, v in changes.items()}
+    with uow:
+        cluster = _load(uow, code)
+        if not note:
+            raise MissingField(cluster.code, "amend", "reason")
+        if not wanted:
+            raise InvalidInput(
+                f"nothing to change: give at least one of {', '.join(_EDIT_FLAGS)}", field="amend"
+            )
+        d = uow.definitions.get(cluster.workflow)
+        authorize(uow, d, who, "amend")
+        diff = {k: (getattr(cluster, k), v) for k, v in wanted.items() if getattr(cluster, k) != v}
+        if not diff:
+            raise InvalidInput(
+                f"nothing to change: cluster {cluster.code} already has these values"
+            )
+        t = _record(uow, cluster, "amend", who, note, amend_data(diff))
+        moved = replace(
+            cluster.moved(t, cluster.suspended_from), **{k: new for k, (_, new) in diff.items()}
+        )
+        uow.clusters.save(moved, cluster.version, t)
+        uow.clusters.set_attributes(moved)
+        uow.commit()
+    return t
+
+
+_EDIT_FLAGS = tuple(f"--{a.replace('_', '-')}" for a in ATTRIBUTES)
+
+
+def _attribute(name: str, value: str | None) -> str | float | None:
+    if name not in ATTRIBUTES:
+        raise InvalidInput(f"unknown attribute {name!r}", field=name)
+    if name == "area_ha":
+        return clean_area(value)
+    return clean_text(value, name, required=name == "name")
+
+
+def migrate(uow: UnitOfWork, code: str, *, to: str, actor: str, reason: str) -> Transition:
+    """Pin a cluster to another stored definition, recorded in its chain."""
+    who = _actor(actor)
+    note = clean_text(reason, "note")
+    with uow:
+        cluster = _load(uow, code)
+        if not note:
+            raise MissingField(cluster.code, "migrate", "reason")
+        authorize(uow, uow.definitions.get(cluster.workflow), who, "migrate")
+        if to == cluster.workflow:
+            raise InvalidInput(f"cluster {cluster.code} is already pinned to {to}", field="to")
+        try:
+            target = uow.definitions.get(to)
+        except StorageError:
+            raise InvalidInput(
+                f"workflow {to} is not stored in this database", field="to"
+            ) from None
+        for state in filter(None, (cluster.state, cluster.suspended_from)):
+            if not target.has_state(state):
+                raise InvalidInput(
+                    f"cannot migrate cluster {cluster.code} to {to}: it has no state {state}",
+                    field="to",
+                )
+        t = _record(
+            uow, cluster, "migrate", who, note, migrate_data(cluster.workflow, to, target.sha256)
+        )
+        moved = replace(cluster.moved(t, cluster.suspended_from), workflow=to)
+        uow.clusters.save(moved, cluster.version, t)
+        uow.clusters.repin(moved)
+        uow.commit()
+    return t
+
+
+def _record(
+    uow: UnitOfWork, cluster: Cluster, event: str, who: str, note: str, data: str
+) -> Transition:
+    """An entry that changes what the cluster is, not where it stands."""
+    return _entry(
+        cluster.code, cluster.last_seq + 1, event, cluster.state, cluster.state,
+        _effective(cluster.code, None, cluster), who, uow.users.login(), None, note,
+        cluster.head_hash, data=data,
+    )  # fmt: skip
 
 
 def history(uow: UnitOfWork, code: str) -> list[Transition]:

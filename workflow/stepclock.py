@@ -18,8 +18,9 @@ from .model import Transition
 from .workdays import WorkCalendar
 
 # Clusters whose history holds one of these need the walk below; for every other
-# cluster the last entry alone says when its step began.
-IRREGULAR = ("suspend", "resume", "revert")
+# cluster the last entry alone says when its step began. `amend` and `migrate`
+# record what a cluster is, not where it stands.
+IRREGULAR = ("suspend", "resume", "revert", "amend", "migrate")
 
 
 def standing(entries: Sequence[Transition]) -> list[Transition]:
