@@ -837,7 +837,7 @@ def audit_verify(env: Env, against: str | None) -> None:
 @pass_env
 def audit_checkpoint(env: Env, out: str | None) -> None:
     """Write a root hash over every cluster's head, to keep outside the database."""
-    from workflow.audit import checkpoint
+    from workflow.checkpoints import checkpoint
 
     text = json.dumps(checkpoint(env.uow(readonly=True)), ensure_ascii=False, indent=2) + "\n"
     if out:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, true
 
 from workflow.clock import start_of
 from workflow.model import Transition
@@ -70,6 +70,10 @@ class SqlAuditQueries:
 
     def latest_recorded_at(self) -> datetime | None:
         return self.conn.execute(select(func.max(T.recorded_at))).scalar()
+
+    def heads(self) -> Iterator[tuple[str, int, str]]:
+        joined, entry = last_entries(true())
+        yield from self.conn.execute(select(C.code, entry.c.seq, entry.c.hash).select_from(joined))
 
     def heads_recorded_by(self, moment: datetime) -> Iterator[tuple[str, int, str]]:
         joined, entry = last_entries(T.recorded_at <= moment)

@@ -26,10 +26,17 @@ class SqlUnitOfWork:
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self.engine = engine
         self.readonly = readonly
+        self._postgres = engine.dialect.name == "postgresql"
 
     def __enter__(self) -> Self:
         schema.check(self.engine)
-        bind = self.engine.execution_options(ccn_readonly=True) if self.readonly else self.engine
+        bind = self.engine
+        if self.readonly:
+            # Readers see one snapshot for their whole transaction: a checkpoint or a
+            # report never mixes data from before and after a concurrent write.
+            # (SQLite in WAL mode gives that to every transaction.)
+            snapshot = {"isolation_level": "REPEATABLE READ"} if self._postgres else {}
+            bind = self.engine.execution_options(ccn_readonly=True, **snapshot)
         try:
             self.conn = bind.connect()
             self.conn.begin()

@@ -85,14 +85,14 @@ def test_an_amendment_cannot_be_reverted_away(ccn) -> None:
     ("statement", "line"),
     [
         ("UPDATE clusters SET name = 'Cụm khác'",
-         f"BROKEN HT1 -: changed row: the cluster's name is 'Cụm khác', its history says {NAME!r}"),
+         f"BROKEN HT1: changed row: the cluster's name is 'Cụm khác', its history says {NAME!r}"),
         ("UPDATE clusters SET locality = 'Lộc Bình'",
-         "BROKEN HT1 -: changed row: the cluster's locality is 'Lộc Bình', its history says "
+         "BROKEN HT1: changed row: the cluster's locality is 'Lộc Bình', its history says "
          "'Đồng Đăng'"),
         ("UPDATE clusters SET area_ha = 75",
-         "BROKEN HT1 -: changed row: the cluster's area_ha is 75.0, its history says 50.0"),
+         "BROKEN HT1: changed row: the cluster's area_ha is 75.0, its history says 50.0"),
         ("UPDATE clusters SET developer = NULL",
-         "BROKEN HT1 -: changed row: the cluster's developer is None, its history says "
+         "BROKEN HT1: changed row: the cluster's developer is None, its history says "
          "'Công ty A'"),
     ],
 )  # fmt: skip
@@ -128,7 +128,7 @@ def test_repointing_a_cluster_to_a_copied_definition_is_named(ccn) -> None:
     code, lines = verify(ccn)
     sha = default_definition().sha256[:12]
     assert (code, lines) == (1, [
-        f"BROKEN HT1 -: changed row: pinned to cluster_establishment@nd32-2024b (sha256 "
+        f"BROKEN HT1: changed row: pinned to cluster_establishment@nd32-2024b (sha256 "
         f"{wider.sha256[:12]}), its history says cluster_establishment@nd32-2024 (sha256 {sha})"
     ])  # fmt: skip
 
@@ -156,5 +156,5 @@ def test_migrate_is_an_event_in_the_chain(ccn) -> None:
     sql(ccn.url, "UPDATE clusters SET workflow_id = (SELECT id FROM workflows "
                  "WHERE version = 'nd32-2024')")  # fmt: skip
     code, lines = verify(ccn)
-    assert code == 1 and lines[0].startswith("BROKEN HT1 -: changed row: pinned to "
+    assert code == 1 and lines[0].startswith("BROKEN HT1: changed row: pinned to "
                                              "cluster_establishment@nd32-2024 ")  # fmt: skip

@@ -1,24 +1,19 @@
-"""Verification of the hash chains, checkpoints an auditor keeps, and the audit log."""
+"""Verification of the hash chains and definitions, and the audit log."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from states import Definition, default_definition, definition_problem
 
-from . import clock
+from . import checkpoints, clock
 from .attributes import facts_from
-from .chain import hash_of, utc_text
-from .errors import InvalidInput
+from .chain import hash_of
 from .model import GENESIS, Transition
 from .ports import ChainHead, LogFilter, UnitOfWork
 from .replay import IllegalHistory, replay
-
-CHECKPOINT_FORMAT = "ccn-checkpoint/1"
 
 
 @dataclass(frozen=True)
@@ -28,8 +23,8 @@ class Problem:
     reason: str
 
     def __str__(self) -> str:
-        where = f"seq {self.seq}" if self.seq is not None else "-"
-        return f"{self.code} {where}: {self.reason}"
+        where = f" seq {self.seq}" if self.seq is not None else ""
+        return f"{self.code}{where}: {self.reason}"
 
 
 @dataclass
@@ -157,6 +152,9 @@ def _check_facts(head: ChainHead, entries: Sequence[Transition]) -> list[Problem
 
 
 def verify(uow: UnitOfWork, against: dict[str, Any] | None = None) -> Verification:
+    """Every chain, every definition, and optionally a checkpoint kept outside."""
+    legacy = isinstance(against, dict) and against.get("format") == checkpoints.FORMAT_1
+    expected = checkpoints.Expected(against) if against is not None and not legacy else None
     result = Verification()
     definitions: dict[str, Definition | None] = {}
     with uow:
@@ -171,69 +169,12 @@ def verify(uow: UnitOfWork, against: dict[str, Any] | None = None) -> Verificati
             if head.workflow and head.workflow not in definitions:
                 definitions[head.workflow] = uow.definitions.get(head.workflow)
             result.problems += check_chain(definitions.get(head.workflow), head, entries)
+            if expected is not None:
+                expected.check(head.code, entries)
         if against is not None:
-            result.problems += _compare_checkpoint(uow, against)
+            found = expected.finish() if expected else checkpoints.compare_format_1(uow, against)
+            result.problems += [Problem(f.code, None, f.reason) for f in found]
     return result
-
-
-def _root(heads: Iterator[tuple[str, int, str]]) -> tuple[str, int, int]:
-    digest = hashlib.sha256()
-    clusters = transitions = 0
-    for code, seq, h in sorted(heads):
-        digest.update(f"{code}\t{seq}\t{h}\n".encode())
-        clusters += 1
-        transitions += seq
-    return digest.hexdigest(), clusters, transitions
-
-
-def checkpoint(uow: UnitOfWork) -> dict[str, Any]:
-    """A small document to keep outside the database.
-
-    root = SHA-256 over the lines "code<TAB>seq<TAB>hash<LF>", sorted, of every
-    cluster's last entry recorded at or before `covers_until`.
-    """
-    with uow:
-        moment = uow.audit.latest_recorded_at()
-        heads = uow.audit.heads_recorded_by(moment) if moment else iter(())
-        root, clusters, transitions = _root(heads)
-    return {
-        "format": CHECKPOINT_FORMAT,
-        "created_at": clock.iso_local(clock.now()),
-        "covers_until": utc_text(moment) if moment else None,
-        "clusters": clusters,
-        "transitions": transitions,
-        "root": root,
-    }
-
-
-def _compare_checkpoint(uow: UnitOfWork, cp: dict[str, Any]) -> list[Problem]:
-    if cp.get("format") != CHECKPOINT_FORMAT or not isinstance(cp.get("root"), str):
-        raise InvalidInput(f"not a ccn checkpoint (expected format {CHECKPOINT_FORMAT})")
-    until = cp.get("covers_until")
-    if until is not None and not isinstance(until, str):
-        raise InvalidInput(f"checkpoint has a bad covers_until {until!r}")
-    if until is None:
-        root, clusters, transitions = _root(iter(()))
-    else:
-        try:
-            moment = datetime.strptime(until, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
-                tzinfo=clock.now().tzinfo
-            )
-        except ValueError:
-            raise InvalidInput(f"checkpoint has a bad covers_until {until!r}") from None
-        root, clusters, transitions = _root(uow.audit.heads_recorded_by(moment))
-    if root == cp["root"]:
-        return []
-    return [
-        Problem(
-            "checkpoint",
-            None,
-            f"root mismatch: the checkpoint of {cp.get('created_at')} covers {cp.get('clusters')} "
-            f"clusters and {cp.get('transitions')} transitions; the database now holds "
-            f"{clusters} clusters and {transitions} transitions recorded by then: "
-            "entries or clusters were removed or altered",
-        )
-    ]
 
 
 def log(uow: UnitOfWork, f: LogFilter) -> Iterator[dict[str, Any]]:

@@ -141,6 +141,9 @@ class AuditQueries(Protocol):
     def chains(self) -> Iterator[tuple[ChainHead, list[Transition]]]:
         """Every cluster with its whole history, streamed cluster by cluster."""
 
+    def heads(self) -> Iterator[tuple[str, int, str]]:
+        """(code, seq, hash) of each cluster's last entry."""
+
     def heads_recorded_by(self, moment: datetime) -> Iterator[tuple[str, int, str]]:
         """(code, seq, hash) of each cluster's last entry recorded at or before `moment`."""
 
