@@ -500,13 +500,14 @@ def advance(env: Env, code: str, to: str | None, on: str | None, ref: str | None
 @click.option("--to", required=True, help="The earlier state to return to.")
 @click.option("--reason", required=True, help="Why, e.g. 'dossier incomplete'.")
 @_on_option()
+@click.option("--ref", help="Document for a state the cluster never entered before.")
 @pass_env
-def send_back(env: Env, code: str, to: str, reason: str, on: str | None) -> None:
+def send_back(env: Env, code: str, to: str, reason: str, on: str | None, ref: str | None) -> None:
     """Send a cluster back to an earlier main-line state."""
     from workflow import services
 
     _moved(services.send_back(env.uow(), code, actor=env.actor, to=to, reason=reason,
-                              on=_date(on)))  # fmt: skip
+                              on=_date(on), ref=ref))  # fmt: skip
 
 
 @cli.command()
@@ -526,12 +527,15 @@ def suspend(env: Env, code: str, reason: str, on: str | None) -> None:
 @_on_option()
 @click.option("--note", help="Free note.")
 @click.option("--to", help="Only for clusters registered as suspended: the state to resume to.")
+@click.option("--ref", help="Document for a state the cluster never entered before (with --to).")
 @pass_env
-def resume(env: Env, code: str, on: str | None, note: str | None, to: str | None) -> None:
+def resume(env: Env, code: str, on: str | None, note: str | None, to: str | None,
+           ref: str | None) -> None:  # fmt: skip
     """Resume a suspended cluster in the state it left."""
     from workflow import services
 
-    _moved(services.resume(env.uow(), code, actor=env.actor, on=_date(on), note=note, to=to))
+    _moved(services.resume(env.uow(), code, actor=env.actor, on=_date(on), note=note, to=to,
+                           ref=ref))  # fmt: skip
 
 
 @cli.command()

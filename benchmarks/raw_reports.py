@@ -45,8 +45,62 @@ WHERE left_on IS NOT NULL GROUP BY state, dwell
 """
 REWORK = """
 SELECT to_state, COUNT(*) FROM transitions
-WHERE event = 'send_back' AND effective_on <= ? GROUP BY to_state
+WHERE event = 'send_back' AND effective_on <= ? AND cluster_id NOT IN ({irregular})
+GROUP BY to_state
 """
+# Clusters with suspensions, reverts or record-keeping entries: walked in Python,
+# since their step began at an entry other than their last.
+IRREGULAR = ("SELECT DISTINCT cluster_id FROM transitions WHERE event IN "
+             "('suspend', 'resume', 'revert', 'amend', 'migrate')")  # fmt: skip
+DWELL = DWELL.replace(
+    "WHERE effective_on <= ?)", "WHERE effective_on <= ? AND cluster_id NOT IN ({irregular}))"
+)
+HISTORIES = f"""
+SELECT c.code, c.name, c.locality, t.event, t.from_state, t.to_state, t.effective_on, t.actor,
+       t.ref
+FROM transitions t JOIN clusters c ON c.id = t.cluster_id
+WHERE t.cluster_id IN ({IRREGULAR}) ORDER BY t.cluster_id, t.seq
+"""
+DWELL = DWELL.format(irregular=IRREGULAR)
+REWORK = REWORK.format(irregular=IRREGULAR)
+
+
+def histories(con: sqlite3.Connection) -> dict[str, list[tuple]]:  # type: ignore[type-arg]
+    found: dict[str, list[tuple]] = {}  # type: ignore[type-arg]
+    for row in con.execute(HISTORIES):
+        found.setdefault(row[0], []).append(row)
+    return found
+
+
+def standing(entries: list[tuple]) -> list[tuple]:  # type: ignore[type-arg]
+    keep = [True] * len(entries)
+    for i in range(len(entries) - 1, 0, -1):
+        if keep[i] and entries[i][3] == "revert":
+            keep[i - 1] = False
+    return [e for e, k in zip(entries, keep, strict=True) if k and e[3] != "revert"]
+
+
+def walk(entries: list[tuple], as_of: date):  # type: ignore[no-untyped-def,type-arg]
+    """Yield (position, left_on) per stay: position = (state, since, pauses, actor, ref)."""
+    pos = waiting = None
+    for _, _, _, event, src, dst, on_text, actor, ref in standing(entries):
+        on = date.fromisoformat(on_text)
+        if on > as_of:
+            break
+        if pos is not None and src == dst:
+            continue
+        if event == "suspend" and pos is not None:
+            nxt, waiting = ("suspended", on, [], actor, ref), pos
+        elif event == "resume" and waiting is not None and waiting[0] == dst:
+            nxt = (dst, waiting[1], [*waiting[2], (pos[1], on)], actor, ref)
+            waiting = None
+        else:
+            nxt, waiting = (dst, on, [], actor, ref), None
+        if pos is not None:
+            yield pos, nxt, on
+        pos = nxt
+    if pos is not None:
+        yield pos, None, None
 
 
 class Workdays:
@@ -73,26 +127,41 @@ class Workdays:
 
 
 def positions(con: sqlite3.Connection, as_of: date) -> list[tuple]:  # type: ignore[type-arg]
+    """(code, name, locality, state, since, actor, ref, pauses) of each cluster."""
     latest = con.execute("SELECT MAX(effective_on) FROM transitions").fetchone()[0]
     if latest is None or as_of >= date.fromisoformat(latest):
-        return con.execute(CURRENT).fetchall()
-    return con.execute(AS_OF, (as_of.isoformat(),)).fetchall()
+        plain = con.execute(CURRENT).fetchall()
+    else:
+        plain = con.execute(AS_OF, (as_of.isoformat(),)).fetchall()
+    walked = histories(con)
+    rows = [(*r, []) for r in plain if r[0] not in walked]
+    for code, entries in walked.items():
+        last = None
+        for pos, _, _ in walk(entries, as_of):
+            last = pos
+        if last is not None:
+            state, since, pauses, actor, ref = last
+            rows.append((code, entries[0][1], entries[0][2], state, since.isoformat(), actor,
+                         ref, pauses))  # fmt: skip
+    return rows
 
 
 def judge(rows: list[tuple], as_of: date) -> tuple[list[dict], dict[str, int]]:  # type: ignore[type-arg]
     cal = Workdays(date(2015, 1, 1), as_of)
     out, stalled = [], {s: 0 for s in ORDER}
-    for code, name, locality, state, since_text, actor, ref in rows:
+    for code, name, locality, state, since_text, actor, ref, pauses in rows:
         limit = LIMITS.get(state)
         if limit is None:
             continue
         since = date.fromisoformat(since_text)
-        days, wd = (as_of - since).days, cal.between(since, as_of)
+        paused = sum((b - a).days for a, b in pauses)
+        days = (as_of - since).days - paused
+        wd = cal.between(since, as_of) - sum(cal.between(a, b) for a, b in pauses)
         count = days if limit[1] == "days" else wd
         if count > limit[0]:
             stalled[state] += 1
             out.append({"code": code, "name": name, "locality": locality, "state": state,
-                        "since": since_text, "days_in_state": days,
+                        "since": since_text, "paused_days": paused, "days_in_state": days,
                         "working_days_in_state": wd, "threshold": limit[0], "unit": limit[1],
                         "overdue": count - limit[0], "last_actor": actor,
                         "last_ref": ref})  # fmt: skip
@@ -124,12 +193,25 @@ def bottlenecks(con: sqlite3.Connection, as_of: date) -> dict:  # type: ignore[t
     rows = positions(con, as_of)
     _, stalled = judge(rows, as_of)
     active: dict[str, list[int]] = {s: [] for s in ORDER}
-    for _, _, _, state, since, _, _ in rows:
-        active[state].append((as_of - date.fromisoformat(since)).days)
+    for _, _, _, state, since, _, _, pauses in rows:
+        paused = sum((b - a).days for a, b in pauses)
+        active[state].append((as_of - date.fromisoformat(since)).days - paused)
     dwell: dict[str, list[int]] = {s: [] for s in ORDER}
     for state, days, n in con.execute(DWELL, (as_of.isoformat(),)):
         dwell[state] += [days] * n
     rework = dict(con.execute(REWORK, (as_of.isoformat(),)).fetchall())
+    for entries in histories(con).values():
+        for pos, nxt, left in walk(entries, as_of):
+            if nxt is None:
+                continue
+            state, since, pauses = pos[0], pos[1], pos[2]
+            if state == "suspended":
+                dwell[state].append((left - since).days)
+            elif nxt[0] != "suspended":
+                dwell[state].append((left - since).days - sum((b - a).days for a, b in pauses))
+        for e in standing(entries):
+            if e[3] == "send_back" and date.fromisoformat(e[6]) <= as_of:
+                rework[e[5]] = rework.get(e[5], 0) + 1
     states = []
     for s in ORDER:
         done = sorted(dwell[s])

@@ -15,6 +15,7 @@ from .chain import CANON, entry_hash_v2
 from .engine import engine_for
 from .errors import (
     CcnError,
+    ConcurrentChange,
     DateOutOfRange,
     DuplicateCluster,
     ImportRejected,
@@ -28,7 +29,7 @@ from .errors import (
 from .model import GENESIS, Cluster, Transition
 from .ports import UnitOfWork
 from .replay import RECORD_EVENTS, revert_target
-from .stepclock import clock_on
+from .stepclock import clock_on, standing
 from .validate import clean_area, clean_code, clean_text, code_key
 
 
@@ -120,17 +121,22 @@ def _effective(code: str, on: date | None, current: Cluster | None = None) -> da
 
 
 def _require_fields(
-    d: Definition, code: str, event: str, target: str, ref: str | None, note: str | None
+    d: Definition,
+    code: str,
+    event: str,
+    target: str,
+    ref: str | None,
+    note: str | None,
+    on_file: bool = False,
 ) -> None:
+    """`on_file`: the cluster entered `target` before, so its evidence is already stored."""
     given = {"ref": ref, "note": note, "reason": note}
     if d.has_event(event):
-        ev = d.event(event)
-        for f in ev.requires:
+        for f in d.event(event).requires:
             if not given.get(f):
                 raise MissingField(code, event, f)
-        if ev.target != "single":
-            # Going back (send_back, resume) returns to evidence already on file.
-            return
+    if on_file:
+        return
     for f in d.state(target).requires:
         if not given.get(f):
             raise MissingField(code, event, f, state=target)
@@ -300,7 +306,9 @@ def _apply(uow: UnitOfWork, cluster: Cluster, step: Step, who: str) -> tuple[Clu
     target = engine_for(d).resolve(
         cluster.code, cluster.state, event, to=to, origin=cluster.suspended_from
     )
-    _require_fields(d, cluster.code, event, target, ref, note)
+    _require_fields(
+        d, cluster.code, event, target, ref, note, _on_file(uow, d, cluster, event, target)
+    )
     effective_at = _effective(cluster.code, on, cluster)
     t = _entry(
         cluster.code,
@@ -320,6 +328,20 @@ def _apply(uow: UnitOfWork, cluster: Cluster, step: Step, who: str) -> tuple[Clu
     return moved, t
 
 
+def _on_file(uow: UnitOfWork, d: Definition, cluster: Cluster, event: str, target: str) -> bool:
+    """Whether going back (send_back, resume) into `target` finds its evidence stored.
+
+    Only a cluster that really entered `target` before has it: one registered as
+    suspended, or registered beyond `target`, must bring it now.
+    """
+    if event == "advance" or not d.state(target).requires:
+        return False  # the common path reads no history
+    return any(
+        t.to_state == target and t.from_state != target
+        for t in standing(uow.clusters.history(cluster.code))
+    )
+
+
 def _move(
     uow: UnitOfWork,
     code: str,
@@ -332,10 +354,29 @@ def _move(
     note: str | None = None,
 ) -> Transition:
     who = _actor(actor)
+    seen = _started(uow, code)
     with uow:
-        _, t = _apply(uow, _load(uow, code), Step(code, event, to, on, ref, note), who)
+        cluster = _unchanged_since(_load(uow, code), seen)
+        _, t = _apply(uow, cluster, Step(code, event, to, on, ref, note), who)
         uow.commit()
     return t
+
+
+def _started(uow: UnitOfWork, code: str) -> Cluster:
+    """The cluster as the command found it when it started, before waiting for any lock."""
+    with uow:
+        return _load(uow, code)
+
+
+def _unchanged_since(cluster: Cluster, seen: Cluster) -> Cluster:
+    """Refuse a write whose cluster moved after the command read it.
+
+    Two identical commands started together would otherwise both succeed, the second
+    one step further than anyone meant: the write is conditioned on what was read.
+    """
+    if cluster.version != seen.version:
+        raise ConcurrentChange(cluster.code, cluster.state)
+    return cluster
 
 
 def apply_steps(uow: UnitOfWork, steps: Sequence[Step], *, actor: str) -> int:
@@ -368,9 +409,16 @@ def advance(
 
 
 def send_back(
-    uow: UnitOfWork, code: str, *, actor: str, to: str, reason: str, on: date | None = None
+    uow: UnitOfWork,
+    code: str,
+    *,
+    actor: str,
+    to: str,
+    reason: str,
+    on: date | None = None,
+    ref: str | None = None,
 ) -> Transition:
-    return _move(uow, code, "send_back", actor=actor, to=to, on=on, note=reason)
+    return _move(uow, code, "send_back", actor=actor, to=to, on=on, note=reason, ref=ref)
 
 
 def suspend(
@@ -387,8 +435,9 @@ def resume(
     on: date | None = None,
     note: str | None = None,
     to: str | None = None,
+    ref: str | None = None,
 ) -> Transition:
-    return _move(uow, code, "resume", actor=actor, on=on, note=note, to=to)
+    return _move(uow, code, "resume", actor=actor, on=on, note=note, to=to, ref=ref)
 
 
 def cancel(
@@ -409,8 +458,9 @@ def revert(
     """Undo the last entry with a compensating `revert` entry; both stay in the history."""
     who = _actor(actor)
     note = clean_text(reason, "note")
+    seen = _started(uow, code)
     with uow:
-        cluster = _load(uow, code)
+        cluster = _unchanged_since(_load(uow, code), seen)
         if not note:
             raise MissingField(cluster.code, "revert", "reason")
         d = uow.definitions.get(cluster.workflow)
