@@ -244,15 +244,27 @@ def transition_json(t: Transition) -> dict[str, Any]:
 # ---------------------------------------------------------------- commands
 
 
+def _not_blank(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    # An explicit but empty --db or --actor is a mistake (an unset shell variable, say);
+    # falling back to the default database or the OS login would hide it.
+    if value is not None and not value.strip():
+        raise click.BadParameter("must not be empty", ctx, param)
+    return value
+
+
 @click.group(name="ccn", cls=CcnGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     metavar="PATH|URL",
+    callback=_not_blank,
     help="SQLite file or SQLAlchemy URL. Default: $CCN_DATABASE_URL, then a file "
     "in the user data directory.",
 )
 @click.option(
-    "--actor", metavar="NAME", help="Who records the step. Default: $CCN_ACTOR, then the OS login."
+    "--actor",
+    metavar="NAME",
+    callback=_not_blank,
+    help="Who records the step. Default: $CCN_ACTOR, then the OS login.",
 )
 @click.option(
     "--lang",
@@ -266,6 +278,11 @@ def transition_json(t: Transition) -> dict[str, Any]:
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, actor: str | None, lang: str) -> None:
     """Track industrial clusters (cụm công nghiệp) from planning to operation."""
+    for var in ("CCN_DATABASE_URL", "CCN_ACTOR"):
+        # Empty means unset, as in the shell's ${VAR:-default}; only blanks are a mistake.
+        value = os.environ.get(var)
+        if value and not value.strip():
+            raise click.UsageError(f"${var} is blank; unset it or give a value", ctx)
     ctx.obj = Env(db, actor, lang)
     ctx.call_on_close(ctx.obj.close)
 

@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+from cli import cli
 from db import open_engine
 from workflow.text import INVISIBLE, fold, invisible
 
@@ -178,3 +180,57 @@ SCENARIO = [
 
 
 # ---------------------------------------------------------------- empty flags
+
+
+@pytest.mark.parametrize(
+    ("flags", "option"),
+    [
+        (["--db", ""], "--db"),
+        (["--db", "  "], "--db"),
+        (["--actor", ""], "--actor"),
+        (["--actor", " "], "--actor"),
+    ],
+)
+def test_empty_flags_are_usage_errors(db_url, flags, option) -> None:
+    before = dump(db_url)
+    argv = ["--db", db_url, "--actor", "lan", *flags, "cluster", "add", "DL1", "--name", NAME]
+    r = CliRunner().invoke(cli, argv)
+    assert r.exit_code == 2, r.output
+    assert r.stderr.startswith("Error: ") and option in r.stderr
+    assert r.stderr.count("\n") == 1
+    assert dump(db_url) == before
+
+
+def test_empty_db_flag_does_not_fall_back_to_the_default(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    for argv in (["--db", "", "init"], ["--db", "", "cluster", "list"]):
+        r = CliRunner().invoke(cli, argv)
+        assert r.exit_code == 2, r.output
+        assert r.stderr.count("\n") == 1
+    assert not any(tmp_path.iterdir())
+
+
+def test_empty_environment_variables_count_as_unset(db_url, monkeypatch) -> None:
+    from db.engine import resolve_url
+
+    monkeypatch.setenv("CCN_DATABASE_URL", "")
+    assert resolve_url(None)[1] == "default"
+    monkeypatch.setenv("CCN_ACTOR", "")
+    r = CliRunner().invoke(cli, ["--db", db_url, "cluster", "add", "DL1", "--name", NAME])
+    assert r.exit_code == 0, r.stderr
+    (entry,) = j(CliRunner().invoke(cli, ["--db", db_url, "history", "DL1", "--format", "json"]))
+    assert entry["actor"]  # the OS login, as when CCN_ACTOR is not set at all
+
+
+def test_blank_environment_variables_are_errors(db_url, monkeypatch) -> None:
+    before = dump(db_url)
+    monkeypatch.setenv("CCN_ACTOR", "  ")
+    r = CliRunner().invoke(cli, ["--db", db_url, "cluster", "add", "DL1", "--name", NAME])
+    assert (r.exit_code, r.stderr.count("\n")) == (2, 1), r.stderr
+    assert "CCN_ACTOR" in r.stderr
+    monkeypatch.delenv("CCN_ACTOR")
+    monkeypatch.setenv("CCN_DATABASE_URL", " ")
+    r = CliRunner().invoke(cli, ["cluster", "list"])
+    assert (r.exit_code, r.stderr.count("\n")) == (2, 1), r.stderr
+    assert "CCN_DATABASE_URL" in r.stderr
+    assert dump(db_url) == before
