@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from workflow.services import ClusterView
 
 FORMATS = ("table", "json", "csv")
+LOCALITY_HELP = "Only clusters whose locality contains this text, ignoring case and accents."
 TABLE_WIDTH = 80
 HISTORY_KEYS = ("seq", "event", "from_state", "to_state", "effective_at", "recorded_at", "actor",
                 "ref", "note")  # fmt: skip
@@ -365,14 +366,22 @@ def cluster_import(env: Env, file: str, dry_run: bool) -> None:
 
 @cluster.command("list")
 @click.option("--state", help="Only clusters in this state.")
-@click.option("--locality", help="Only clusters whose locality contains this text.")
+@click.option("--locality", help=LOCALITY_HELP)
+@click.option(
+    "--search",
+    metavar="TEXT",
+    help="Only clusters whose code, name or locality contains this text, ignoring case "
+    "and accents.",
+)
 @_format_option()
 @pass_env
-def cluster_list(env: Env, state: str | None, locality: str | None, fmt: str) -> None:
+def cluster_list(
+    env: Env, state: str | None, locality: str | None, search: str | None, fmt: str
+) -> None:
     """List clusters with their state and time in state."""
     from workflow.services import list_clusters
 
-    views = list_clusters(env.uow(readonly=True), state=state, locality=locality)
+    views = list_clusters(env.uow(readonly=True), state=state, locality=locality, search=search)
     _print_clusters(env, views, fmt)
 
 
@@ -622,7 +631,7 @@ STALLED_KEYS = ("code", "name", "locality", "state", "since", "days_in_state",
 @report.command("stalled")
 @_report_options
 @click.option("--state", help="Only clusters in this state.")
-@click.option("--locality", help="Only clusters whose locality contains this text.")
+@click.option("--locality", help=LOCALITY_HELP)
 @_format_option()
 @click.option("--fail-on-stalled", is_flag=True, help="Exit 3 when any cluster is stalled.")
 @pass_env
@@ -712,7 +721,7 @@ def _print_bottlenecks(env: Env, data: dict[str, Any], fmt: str) -> None:
 
 @report.command("funnel")
 @click.option("--as-of", help="Count clusters as they stood on this date.")
-@click.option("--locality", help="Only clusters whose locality contains this text.")
+@click.option("--locality", help=LOCALITY_HELP)
 @_format_option()
 @pass_env
 def report_funnel(env: Env, as_of: str | None, locality: str | None, fmt: str) -> None:

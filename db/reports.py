@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Integer, and_, func, select
 from workflow.ports import Position
 
 from . import tables
+from .repository import key_contains
 
 C = tables.clusters.c
 T = tables.transitions.c
@@ -64,8 +65,9 @@ class SqlReportQueries:
         return self._positions(query, locality)
 
     def _positions(self, query: Any, locality: str | None) -> list[Position]:
-        if locality:
-            query = query.where(func.lower(C.locality).contains(locality.lower(), autoescape=True))
+        condition = key_contains(C.locality_key, locality)
+        if condition is not None:
+            query = query.where(condition)
         return [
             Position(code, name, loc, f"{wname}@{wver}", state, since, actor, ref)
             for code, name, loc, wname, wver, state, since, actor, ref in self.conn.execute(query)

@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import unicodedata
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ from cli import cli
 from db import open_engine
 from workflow.text import INVISIBLE, fold, invisible
 
-from .conftest import Ccn, dump
+from .conftest import Ccn, _pg_database, dump
 
 
 def nfd(s: str) -> str:
@@ -124,6 +126,23 @@ def test_every_listed_invisible_character_is_refused() -> None:
     assert invisible("Cụm công nghiệp Đình Lập") is None
 
 
+def test_postgresql_refuses_non_nfc_text_written_by_hand(db_url, ccn) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("CHECK ... IS NFC NORMALIZED is PostgreSQL only")
+    assert ccn("cluster", "add", "DL1", "--name", NAME).exit_code == 0
+    eng = open_engine(db_url)
+    for sql in (
+        "UPDATE clusters SET name = :v",
+        "UPDATE clusters SET locality = :v",
+        "UPDATE clusters SET developer = :v",
+        "INSERT INTO users (name, role, enabled, created_at, created_by) "
+        "VALUES (:v, 'staff', true, now(), 'x')",
+    ):
+        with pytest.raises(Exception, match="nfc"), eng.begin() as conn:
+            conn.execute(text(sql), {"v": nfd(NAME)})
+    eng.dispose()
+
+
 # ---------------------------------------------------------------- matching
 
 
@@ -165,6 +184,64 @@ def seed(ccn: Ccn) -> None:
             args += ["--locality", locality]
         r = ccn(*args)
         assert r.exit_code == 0, r.stderr
+    # A later step elsewhere: reports as of before it take the history path (db/reports.py).
+    r = ccn("advance", "CL1", "--on", "2025-07-01", "--ref", "QĐ 1689/QĐ-UBND")
+    assert r.exit_code == 0, r.stderr
+
+
+@pytest.mark.parametrize(
+    "typed", ["dinh lap", "ĐÌNH LẬP", nfd("Đình Lập"), "Đình Lập", "Dinh  Lap", "lập"]
+)
+def test_locality_matches_however_it_is_typed(ccn, typed) -> None:
+    seed(ccn)
+    assert codes(ccn("cluster", "list", "--locality", typed, "--format", "json")) == ["DL1", "DL2"]
+    stalled = j(ccn("report", "stalled", "--as-of", "2026-03-02", "--locality", typed,
+                    "--format", "json"))  # fmt: skip
+    assert sorted(r["code"] for r in stalled) == ["DL1", "DL2"]
+    for as_of in ("2026-03-02", "2025-06-30"):  # current rows, and the as-of history query
+        funnel = j(ccn("report", "funnel", "--as-of", as_of, "--locality", typed,
+                       "--format", "json"))  # fmt: skip
+        counts = {s["state"]: s["count"] for s in funnel["states"] if s["count"]}
+        assert counts == {"establishment": 2}, (as_of, funnel)
+
+
+def test_locality_wildcards_are_literal(ccn) -> None:
+    seed(ccn)
+    assert codes(ccn("cluster", "list", "--locality", "%", "--format", "json")) == []
+    assert codes(ccn("cluster", "list", "--locality", "_", "--format", "json")) == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("dinh lap", ["DL1", "DL2"]),  # name and locality of DL1, locality of DL2
+        ("DINH", ["DINH", "DL1", "DL2"]),  # a code, and the word in names and localities
+        ("hop thanh", ["CL1"]),
+        ("HỢP THÀNH", ["CL1"]),
+        (nfd("Hợp Thành"), ["CL1"]),
+        ("cao loc", ["CL1"]),
+        ("dl", ["DL1", "DL2"]),
+        ("50%_", ["BS2"]),
+        ("%", ["BS2"]),
+        ("_", ["BS2", "X_1"]),
+        ("x_1", ["X_1"]),
+        ("lap 1", ["DL1"]),
+        ("bac son cao", []),
+        ("1 dinh", []),  # never across two fields
+        ("son 2 (50", ["BS2"]),
+        ("không rõ", ["X_1"]),
+    ],
+)
+def test_search_over_code_name_and_locality(ccn, typed, expected) -> None:
+    seed(ccn)
+    r = ccn("cluster", "list", "--search", typed, "--format", "json")
+    assert codes(r) == expected
+
+
+def test_search_and_locality_combine(ccn) -> None:
+    seed(ccn)
+    r = ccn("cluster", "list", "--search", "cum", "--locality", "lap", "--format", "json")
+    assert codes(r) == ["DL1"]
 
 
 SCENARIO = [
@@ -177,6 +254,26 @@ SCENARIO = [
     ("report", "stalled", "--as-of", "2026-03-02", "--locality", "loc", "--format", "json"),
     ("report", "funnel", "--as-of", "2025-06-30", "--locality", "LAP", "--format", "json"),
 ]
+
+
+def test_same_answers_on_sqlite_and_postgresql(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> None:
+    import shutil
+
+    path = tmp_path / "ccn.db"
+    shutil.copy(sqlite_template, path)
+    with _pg_database(request, template="pg_template") as pg_url:
+        outputs = []
+        for url in (f"sqlite:///{path}", pg_url):
+            ccn = Ccn(url)
+            seed(ccn)
+            results = [ccn(*args) for args in SCENARIO]
+            assert all(r.exit_code == 0 for r in results), [r.stderr for r in results]
+            outputs.append([r.stdout for r in results])
+        sqlite_out, pg_out = outputs
+        assert sqlite_out == pg_out
+        assert json.loads(sqlite_out[1]) and json.loads(sqlite_out[3])
 
 
 # ---------------------------------------------------------------- empty flags
@@ -234,3 +331,126 @@ def test_blank_environment_variables_are_errors(db_url, monkeypatch) -> None:
     assert (r.exit_code, r.stderr.count("\n")) == (2, 1), r.stderr
     assert "CCN_DATABASE_URL" in r.stderr
     assert dump(db_url) == before
+
+
+# ---------------------------------------------------------------- query plans
+
+
+def plans(engine: Any, run: Any) -> list[str]:
+    """The plan of each key-matching statement `run()` sends, as the backend explains it."""
+    from sqlalchemy import event
+
+    sent: list[tuple[str, Any]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if "matched" in statement:
+            sent.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert sent
+    found = []
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            # A handful of rows: a sequential scan is cheaper, so forbid it to prove the
+            # index can serve the filter at all.
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            explain = "EXPLAIN "
+        else:
+            explain = "EXPLAIN QUERY PLAN "
+        for statement, params in sent:
+            rows = conn.exec_driver_sql(explain + statement, params).all()
+            found.append(" | ".join(str(r[-1]) for r in rows))
+    return found
+
+
+def test_locality_and_search_filters_use_their_indexes(ccn, engine, uow) -> None:
+    from workflow.reports import funnel, stalled
+    from workflow.services import list_clusters
+
+    seed(ccn)
+    uses = {
+        "ix_clusters_locality_key": [
+            lambda: list_clusters(uow(), locality="dinh lap"),
+            lambda: stalled(uow(), locality="ĐÌNH LẬP"),
+            lambda: funnel(uow(), locality=nfd("Đình Lập")),
+            lambda: funnel(uow(), as_of=date(2025, 6, 30), locality="lap"),
+        ],
+        "ix_clusters_search_key": [lambda: list_clusters(uow(), search="hop thanh")],
+    }
+    for index, runs in uses.items():
+        for run in runs:
+            for p in plans(engine, run):
+                assert index in p, p
+                if engine.dialect.name == "sqlite":
+                    # The filter reads the key's index alone, never the table's rows.
+                    assert f"SCAN matched USING COVERING INDEX {index}" in p, p
+                    assert not re.search(r"SCAN (clusters|matched)( |$)(?!USING)", p), p
+                else:
+                    assert "Seq Scan on clusters" not in p, p
+
+
+# ---------------------------------------------------------------- upgrading
+
+
+def _at_0004(url: str, users: tuple[str, ...] = ()) -> Any:
+    """A database at schema 0004 holding one NFD-typed cluster, as ccn wrote it then."""
+    from datetime import UTC, datetime
+
+    from db.schema import upgrade
+    from states import default_definition
+
+    engine = open_engine(url, create_dir=True)
+    upgrade(engine, "0004")
+    d = default_definition()
+    at = datetime(2024, 7, 1, 3, 0, tzinfo=UTC)
+    at = at.replace(tzinfo=None) if engine.dialect.name == "sqlite" else at
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO workflows (id, name, version, sha256, text, created_at) "
+                 "VALUES (1, :n, :v, :sha, :text, :at)"),
+            {"n": d.name, "v": d.version, "sha": d.sha256, "text": d.text, "at": at},
+        )  # fmt: skip
+        conn.execute(
+            text("INSERT INTO clusters (id, code, code_key, name, locality, developer, "
+                 "workflow_id, state, since, since_on, version, last_seq, head_hash) VALUES "
+                 "(1, 'DL1', 'DL1', :name, :loc, :dev, 1, 'planned', :at, '2024-07-01', 1, 1, "
+                 "'h')"),
+            {"name": nfd(NAME), "loc": nfd(LOCALITY), "dev": nfd(DEVELOPER), "at": at},
+        )  # fmt: skip
+        for name in users:
+            conn.execute(
+                text("INSERT INTO users (name, role, enabled, created_at, created_by) "
+                     "VALUES (:name, 'staff', true, :at, 'x')"),
+                {"name": name, "at": at},
+            )  # fmt: skip
+    return engine
+
+
+def test_upgrade_normalises_rows_and_fills_search_keys(empty_url) -> None:
+    from db.schema import HEAD, upgrade
+
+    engine = _at_0004(empty_url, users=(nfd("Lan Đỗ"),))
+    assert upgrade(engine) == ("0004", HEAD)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT name, locality, developer, locality_key, search_key "
+                                "FROM clusters")).one()  # fmt: skip
+        user = conn.execute(text("SELECT name FROM users")).scalar()
+    engine.dispose()
+    assert tuple(row) == (NAME, LOCALITY, DEVELOPER, "dinh lap",
+                          "dl1\x1fcum cong nghiep dinh lap\x1fdinh lap")  # fmt: skip
+    assert user == "Lan Đỗ"
+    r = Ccn(empty_url)("cluster", "list", "--locality", "ĐÌNH LẬP", "--format", "json")
+    assert codes(r) == ["DL1"]
+
+
+def test_upgrade_refuses_user_names_that_differ_only_in_normal_form(empty_url) -> None:
+    from db.schema import upgrade
+
+    engine = _at_0004(empty_url, users=("Lan Đỗ", nfd("Lan Đỗ")))
+    with pytest.raises(Exception, match="differ only in Unicode normal form"):
+        upgrade(engine)
+    engine.dispose()

@@ -31,7 +31,11 @@ class ClusterRepository(Protocol):
         `expected_version`.
         """
 
-    def list(self, state: str | None = None, locality: str | None = None) -> list[Cluster]: ...
+    def list(
+        self, state: str | None = None, locality: str | None = None, search: str | None = None
+    ) -> list[Cluster]:
+        """Clusters by code; `locality` and `search` (code, name or locality) match folded
+        text anywhere, ignoring case and accents (workflow/text.py `fold`)."""
 
     def history(self, code: str) -> list[Transition]: ...
 

@@ -461,7 +461,11 @@ def show(uow: UnitOfWork, code: str) -> ClusterView:
 
 
 def list_clusters(
-    uow: UnitOfWork, *, state: str | None = None, locality: str | None = None
+    uow: UnitOfWork,
+    *,
+    state: str | None = None,
+    locality: str | None = None,
+    search: str | None = None,
 ) -> list[ClusterView]:
     today = clock.today()
     with uow:
@@ -469,4 +473,5 @@ def list_clusters(
             known = default_definition().state_names
             if state not in known:
                 raise UnknownState(state, known)
-        return [_view(uow, c, today) for c in uow.clusters.list(state=state, locality=locality)]
+        found = uow.clusters.list(state=state, locality=locality, search=search)
+        return [_view(uow, c, today) for c in found]
