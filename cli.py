@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from workflow.services import ClusterView
 
 FORMATS = ("table", "json", "csv")
+LOCALITY_HELP = "Only clusters whose locality contains this text, ignoring case and accents."
 TABLE_WIDTH = 80
 HISTORY_KEYS = ("seq", "event", "from_state", "to_state", "effective_at", "recorded_at", "actor",
                 "ref", "note")  # fmt: skip
@@ -247,15 +248,27 @@ def transition_json(t: Transition) -> dict[str, Any]:
 # ---------------------------------------------------------------- commands
 
 
+def _not_blank(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    # An explicit but empty --db or --actor is a mistake (an unset shell variable, say);
+    # falling back to the default database or the OS login would hide it.
+    if value is not None and not value.strip():
+        raise click.BadParameter("must not be empty", ctx, param)
+    return value
+
+
 @click.group(name="ccn", cls=CcnGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     metavar="PATH|URL",
+    callback=_not_blank,
     help="SQLite file or SQLAlchemy URL. Default: $CCN_DATABASE_URL, then a file "
     "in the user data directory.",
 )
 @click.option(
-    "--actor", metavar="NAME", help="Who records the step. Default: $CCN_ACTOR, then the OS login."
+    "--actor",
+    metavar="NAME",
+    callback=_not_blank,
+    help="Who records the step. Default: $CCN_ACTOR, then the OS login.",
 )
 @click.option(
     "--lang",
@@ -269,6 +282,11 @@ def transition_json(t: Transition) -> dict[str, Any]:
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, actor: str | None, lang: str) -> None:
     """Track industrial clusters (cụm công nghiệp) from planning to operation."""
+    for var in ("CCN_DATABASE_URL", "CCN_ACTOR"):
+        # Empty means unset, as in the shell's ${VAR:-default}; only blanks are a mistake.
+        value = os.environ.get(var)
+        if value and not value.strip():
+            raise click.UsageError(f"${var} is blank; unset it or give a value", ctx)
     ctx.obj = Env(db, actor, lang)
     ctx.call_on_close(ctx.obj.close)
 
@@ -351,14 +369,22 @@ def cluster_import(env: Env, file: str, dry_run: bool) -> None:
 
 @cluster.command("list")
 @click.option("--state", help="Only clusters in this state.")
-@click.option("--locality", help="Only clusters whose locality contains this text.")
+@click.option("--locality", help=LOCALITY_HELP)
+@click.option(
+    "--search",
+    metavar="TEXT",
+    help="Only clusters whose code, name or locality contains this text, ignoring case "
+    "and accents.",
+)
 @_format_option()
 @pass_env
-def cluster_list(env: Env, state: str | None, locality: str | None, fmt: str) -> None:
+def cluster_list(
+    env: Env, state: str | None, locality: str | None, search: str | None, fmt: str
+) -> None:
     """List clusters with their state and time in state."""
     from workflow.services import list_clusters
 
-    views = list_clusters(env.uow(readonly=True), state=state, locality=locality)
+    views = list_clusters(env.uow(readonly=True), state=state, locality=locality, search=search)
     _print_clusters(env, views, fmt)
 
 
@@ -650,7 +676,7 @@ STALLED_KEYS = ("code", "name", "locality", "state", "since", "paused_days", "da
 @report.command("stalled")
 @_report_options
 @click.option("--state", help="Only clusters in this state.")
-@click.option("--locality", help="Only clusters whose locality contains this text.")
+@click.option("--locality", help=LOCALITY_HELP)
 @_format_option()
 @click.option("--fail-on-stalled", is_flag=True, help="Exit 3 when any cluster is stalled.")
 @pass_env
@@ -740,7 +766,7 @@ def _print_bottlenecks(env: Env, data: dict[str, Any], fmt: str) -> None:
 
 @report.command("funnel")
 @click.option("--as-of", help="Count clusters as they stood on this date.")
-@click.option("--locality", help="Only clusters whose locality contains this text.")
+@click.option("--locality", help=LOCALITY_HELP)
 @_format_option()
 @pass_env
 def report_funnel(env: Env, as_of: str | None, locality: str | None, fmt: str) -> None:

@@ -27,11 +27,18 @@ def default_path() -> Path:
 
 
 def resolve_url(option: str | None) -> tuple[str, str]:
-    """Return (url, where it came from): --db, then the environment, then the default."""
-    if option:
+    """Return (url, where it came from): --db, then the environment, then the default.
+
+    An empty --db is refused rather than read as "not given"; an empty variable is unset.
+    """
+    if option is not None:
+        if not option.strip():
+            raise StorageError("--db must not be empty")
         return to_url(option), "--db"
     env = os.environ.get(ENV_URL)
     if env:
+        if not env.strip():
+            raise StorageError(f"${ENV_URL} is blank; unset it or give a value")
         return to_url(env), ENV_URL
     return to_url(str(default_path())), "default"
 

@@ -17,6 +17,7 @@ from workflow.ports import ClusterHistory, Position
 from workflow.stepclock import IRREGULAR
 
 from . import tables
+from .repository import key_contains
 
 C = tables.clusters.c
 T = tables.transitions.c
@@ -45,9 +46,8 @@ def _irregular_ids() -> Any:
 
 
 def _locality(query: Any, locality: str | None) -> Any:
-    if locality:
-        query = query.where(func.lower(C.locality).contains(locality.lower(), autoescape=True))
-    return query
+    condition = key_contains(C.locality_key, locality)
+    return query if condition is None else query.where(condition)
 
 
 class SqlReportQueries:

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, insert, select, update
 
 from states import Definition, definition_problem, parse_definition
 from workflow.errors import ConcurrentChange, StorageError
 from workflow.model import Cluster, Transition
+from workflow.text import fold
 from workflow.validate import code_key
 
 from . import bulk, tables
@@ -21,7 +22,9 @@ from .users import ANY_USER
 
 _CLUSTER_INSERT = ("id", "code", "code_key", "name", "locality", "area_ha", "developer",
                    "workflow_id", "state", "since", "since_on", "suspended_from", "version",
-                   "last_seq", "head_hash")  # fmt: skip
+                   "last_seq", "head_hash", "locality_key", "search_key")  # fmt: skip
+# Folded text never holds it (fold turns it into a space), so no search spans two fields.
+KEY_SEPARATOR = "\x1f"
 _TRANSITION_INSERT = ("cluster_id", "seq", "event", "from_state", "to_state", "effective_at",
                       "effective_on", "recorded_at", "actor", "ref", "note", "prev_hash",
                       "hash", "db_user", "canon", "data", "code")  # fmt: skip
@@ -102,6 +105,30 @@ _HISTORY = (
     .where(C.code_key == bindparam("key"))
     .order_by(T.seq)
 )  # fmt: skip
+
+
+def search_keys(code: str, name: str, locality: str | None) -> tuple[str | None, str]:
+    """(locality_key, search_key) for a cluster row: what --locality and --search match.
+
+    Every write of code, name or locality must store these too, or the row is not found.
+    """
+    locality_key = None if locality is None else fold(locality)
+    return locality_key, KEY_SEPARATOR.join((fold(code), fold(name), locality_key or ""))
+
+
+def key_contains(column: Any, text: str | None) -> Any | None:
+    """A condition that `column` (a key of `clusters`) contains folded `text`, or None.
+
+    Stated as `id IN (…)` over an alias: the inner query reads only the key's index (a
+    trigram index on PostgreSQL, a covering scan on SQLite), never the table's rows.
+    """
+    key = fold(text or "")
+    if not key:
+        return None
+    pattern = "%" + key.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+    matched = tables.clusters.alias("matched")
+    inner = matched.c[column.key]
+    return C.id.in_(select(matched.c.id).where(inner.like(pattern, escape="/")))
 
 
 def _entry_row(cluster_id: int, t: Transition, ts: Any, day: Any) -> tuple[Any, ...]:
@@ -228,7 +255,7 @@ class SqlClusterRepository:
             [
                 (cid, c.code, code_key(c.code), c.name, c.locality, c.area_ha, c.developer,
                  wf_ids[c.workflow], c.state, ts(c.since), day(c.since_on), c.suspended_from,
-                 c.version, c.last_seq, c.head_hash)
+                 c.version, c.last_seq, c.head_hash, *search_keys(c.code, c.name, c.locality))
                 for cid, (c, _) in zip(ids, items, strict=True)
             ],
         )  # fmt: skip
@@ -260,6 +287,7 @@ class SqlClusterRepository:
         )
 
     def set_attributes(self, cluster: Cluster) -> None:
+        locality_key, search_key = search_keys(cluster.code, cluster.name, cluster.locality)
         self.conn.execute(
             update(tables.clusters)
             .where(C.code_key == code_key(cluster.code))
@@ -268,6 +296,8 @@ class SqlClusterRepository:
                 locality=cluster.locality,
                 area_ha=cluster.area_ha,
                 developer=cluster.developer,
+                locality_key=locality_key,
+                search_key=search_key,
             )
         )
 
@@ -278,12 +308,16 @@ class SqlClusterRepository:
             .values(workflow_id=self._workflow_id(cluster.workflow))
         )
 
-    def list(self, state: str | None = None, locality: str | None = None) -> list[Cluster]:
+    def list(
+        self, state: str | None = None, locality: str | None = None, search: str | None = None
+    ) -> list[Cluster]:
         query = _cluster_select().order_by(C.code_key)
         if state is not None:
             query = query.where(C.state == state)
-        if locality:
-            query = query.where(func.lower(C.locality).contains(locality.lower(), autoescape=True))
+        for column, text in ((C.locality_key, locality), (C.search_key, search)):
+            condition = key_contains(column, text)
+            if condition is not None:
+                query = query.where(condition)
         return [_cluster(r) for r in self.conn.execute(query)]
 
     def history(self, code: str) -> list[Transition]:

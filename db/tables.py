@@ -93,8 +93,25 @@ clusters = Table(
     Column("version", Integer, nullable=False),
     Column("last_seq", Integer, nullable=False),
     Column("head_hash", String(64), nullable=False),
+    # Folded copies (see workflow/text.py fold) that --locality and --search match on,
+    # written with every insert or change of code, name or locality (repository.search_keys).
+    Column("locality_key", Text),
+    Column("search_key", Text, nullable=False, server_default=""),
     Index("ix_clusters_state", "state"),
-    Index("ix_clusters_locality", "locality"),
+    # Matching is "contains": on PostgreSQL trigram GIN indexes serve LIKE '%…%'; on
+    # SQLite the same definitions are plain indexes, scanned instead of the table.
+    Index(
+        "ix_clusters_locality_key",
+        "locality_key",
+        postgresql_using="gin",
+        postgresql_ops={"locality_key": "gin_trgm_ops"},
+    ),
+    Index(
+        "ix_clusters_search_key",
+        "search_key",
+        postgresql_using="gin",
+        postgresql_ops={"search_key": "gin_trgm_ops"},
+    ),
 )
 
 # One history entry per row. Rows are only ever inserted (triggers enforce it).

@@ -37,7 +37,11 @@ class ClusterRepository(Protocol):
     def repin(self, cluster: Cluster) -> None:
         """Point the cluster row at the stored definition `cluster.workflow`."""
 
-    def list(self, state: str | None = None, locality: str | None = None) -> list[Cluster]: ...
+    def list(
+        self, state: str | None = None, locality: str | None = None, search: str | None = None
+    ) -> list[Cluster]:
+        """Clusters by code; `locality` and `search` (code, name or locality) match folded
+        text anywhere, ignoring case and accents (workflow/text.py `fold`)."""
 
     def history(self, code: str) -> list[Transition]: ...
 

@@ -627,7 +627,11 @@ def show(uow: UnitOfWork, code: str) -> ClusterView:
 
 
 def list_clusters(
-    uow: UnitOfWork, *, state: str | None = None, locality: str | None = None
+    uow: UnitOfWork,
+    *,
+    state: str | None = None,
+    locality: str | None = None,
+    search: str | None = None,
 ) -> list[ClusterView]:
     today = clock.today()
     with uow:
@@ -635,8 +639,6 @@ def list_clusters(
             known = default_definition().state_names
             if state not in known:
                 raise UnknownState(state, known)
-        walked = {h.code: h.entries for h in uow.reports.irregular(locality)}
-        return [
-            _view(uow, c, today, walked.get(c.code, ()))
-            for c in uow.clusters.list(state=state, locality=locality)
-        ]
+        walked = {h.code: h.entries for h in uow.reports.irregular()}
+        found = uow.clusters.list(state=state, locality=locality, search=search)
+        return [_view(uow, c, today, walked.get(c.code, ())) for c in found]

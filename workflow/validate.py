@@ -6,6 +6,7 @@ import math
 import re
 
 from .errors import InvalidInput
+from .text import describe, invisible, nfc
 
 # A code is what staff type on the command line and in spreadsheets; keeping it
 # to plain letters, digits, '.', '_' and '-' makes it safe to quote anywhere.
@@ -26,15 +27,27 @@ LIMITS = {
 # line breaks and tabs.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _NOTE_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Fields that name or identify something: what people search, compare and read in an
+# audit. Zero-width and bidi controls there would give one thing two spellings.
+NAMES = frozenset({"code", "name", "locality", "developer", "actor"})
+
+
+def _refuse_invisible(text: str, field: str) -> None:
+    ch = invisible(text)
+    if ch is not None:
+        raise InvalidInput(
+            f"{field} contains an invisible control character {describe(ch)}", field=field
+        )
 
 
 def code_key(code: str) -> str:
     """Codes are unique ignoring case: 'ht1' and 'HT1' are the same cluster."""
-    return code.strip().upper()
+    return nfc(code).strip().upper()
 
 
 def clean_code(code: str) -> str:
-    value = (code or "").strip()
+    value = nfc(code or "").strip()
+    _refuse_invisible(value, "code")
     if not CODE_PATTERN.fullmatch(value):
         shown = value if value.isprintable() else ascii(value)
         raise InvalidInput(f"invalid cluster code {shown!r}: use {CODE_RULE}", field="code")
@@ -42,8 +55,8 @@ def clean_code(code: str) -> str:
 
 
 def clean_text(value: str | None, field: str, required: bool = False) -> str | None:
-    """Strip surrounding blanks; refuse control characters and over-long text."""
-    text = "" if value is None else value if field == "note" else value.strip()
+    """NFC, surrounding blanks stripped; refuse control characters and over-long text."""
+    text = "" if value is None else nfc(value) if field == "note" else nfc(value).strip()
     if not text.strip():
         if required:
             raise InvalidInput(f"{field} is required and must not be empty", field=field)
@@ -53,6 +66,8 @@ def clean_text(value: str | None, field: str, required: bool = False) -> str | N
         raise InvalidInput(
             f"{field} contains a control character (U+{ord(bad.group()):04X})", field=field
         )
+    if field in NAMES:
+        _refuse_invisible(text, field)
     limit = LIMITS[field]
     if len(text) > limit:
         raise InvalidInput(

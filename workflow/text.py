@@ -1,0 +1,58 @@
+"""One spelling per thing: the normal form text is stored in, and the key it is matched by.
+
+Vietnamese can be typed precomposed (NFC, what most keyboards send) or with combining
+accents (NFD, what some macOS tools and copied PDFs give). Both must be one name.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Zero-width and bidirectional controls: they make two different strings look the
+# same, or make a name display in a different order than it is stored. These are the
+# ones seen in spoofing; every other format (Cf) character is refused as well.
+INVISIBLE = frozenset(
+    chr(cp)
+    for cp in (
+        *range(0x200B, 0x2010),  # zero-width space, joiners, LRM, RLM
+        *range(0x202A, 0x202F),  # bidi embeddings and overrides
+        *range(0x2060, 0x2065),  # word joiner, invisible operators
+        *range(0x2066, 0x206A),  # bidi isolates
+        0xFEFF,  # zero-width no-break space (a BOM inside text)
+        0x061C,  # Arabic letter mark
+        0x180E,  # Mongolian vowel separator (once a space)
+    )
+)
+# Line and paragraph separators would break one value over several output lines.
+_REFUSED_CATEGORIES = frozenset({"Cf", "Zl", "Zp"})
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def invisible(text: str) -> str | None:
+    """The first character that must not appear in a code or name, or None."""
+    for ch in text:
+        if ch in INVISIBLE or unicodedata.category(ch) in _REFUSED_CATEGORIES:
+            return ch
+    return None
+
+
+def describe(ch: str) -> str:
+    """'U+202E (RIGHT-TO-LEFT OVERRIDE)': the code point a user can look up."""
+    name = unicodedata.name(ch, "")
+    return f"U+{ord(ch):04X}" + (f" ({name})" if name else "")
+
+
+def fold(text: str) -> str:
+    """The search key: the same for every case, accent and normal form of the text.
+
+    Case is folded before accents are dropped: a few folds (e.g. of U+0345) produce
+    or expose combining marks, which must go too for the key to be stable.
+    """
+    decomposed = unicodedata.normalize("NFD", nfc(text).casefold())
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # đ is a letter of its own, not d plus a mark, so no decomposition removes it.
+    bare = bare.replace("đ", "d")
+    return nfc(" ".join(bare.split()))
