@@ -13,6 +13,7 @@ from states import Definition, default_definition, definition_problem
 from . import clock
 from .chain import hash_of, utc_text
 from .errors import InvalidInput
+from .identity import mismatch_rule
 from .model import GENESIS, Transition
 from .ports import ChainHead, LogFilter, UnitOfWork
 from .replay import IllegalHistory, replay
@@ -138,6 +139,9 @@ def verify(uow: UnitOfWork, against: dict[str, Any] | None = None) -> Verificati
             if head.workflow and head.workflow not in definitions:
                 definitions[head.workflow] = uow.definitions.get(head.workflow)
             result.problems += check_chain(definitions.get(head.workflow), head, entries)
+        from .user_chain import check_users  # here: user_chain builds on Problem, above
+
+        result.problems += check_users(uow.users.changes(), uow.users.list())
         if against is not None:
             result.problems += _compare_checkpoint(uow, against)
     return result
@@ -207,7 +211,10 @@ def log(uow: UnitOfWork, f: LogFilter) -> Iterator[dict[str, Any]]:
     """Entries across all clusters by recorded time; backdated ones carry backdated_days."""
     limit = default_definition().backdate_limit_days
     with uow:
+        mismatch = mismatch_rule(uow.users.list()) if f.mismatch else None
         for t in uow.audit.log(f):
+            if mismatch is not None and not mismatch(t.actor, t.db_user):
+                continue
             entry: dict[str, Any] = {
                 "code": t.code,
                 "seq": t.seq,
