@@ -127,7 +127,10 @@ def test_user_enable_role_and_log(ccn) -> None:
                                 "By", "By", "login"]  # fmt: skip
     assert len(table) == 2 + 7 and all(len(line) <= 80 for line in table)
     csv = ccn("user", "log", "--format", "csv").stdout.splitlines()
-    assert csv[0] == "seq,recorded_at,user,action,role,enabled,login,actor,db_user,hash"
+    assert (
+        csv[0].lstrip("\ufeff")
+        == "seq,recorded_at,user,action,role,enabled,login,actor,db_user,hash"
+    )
     assert dump(ccn.url) == before  # reading changes nothing
     assert ccn("audit", "verify").exit_code == 0
 
@@ -395,3 +398,103 @@ def test_pg_admin_login_manages_users(logins, pg_url) -> None:
         ("tester", "ccn"), ("boss", "boss"), ("boss", "boss"), ("boss", "boss"), ("boss", "boss")
     ]  # fmt: skip
     assert run(lan, "audit", "verify").exit_code == 0
+
+
+# ---------------------------------------------------------------- upgrading to 0006
+
+OLD_USER = (
+    "INSERT INTO users (name, role, enabled, created_at, created_by) "
+    "VALUES (:name, :role, :enabled, '2025-01-01 03:00:00', 'root')"
+)
+OLD_CHANGE = (
+    "INSERT INTO user_changes (user_name, action, role, actor, recorded_at, db_user) "
+    "VALUES (:name, :action, :role, :actor, '2025-01-01 03:00:00', :db_user)"
+)
+
+
+def _at_0004(url: str, users: list[tuple[str, str, bool]]) -> object:
+    from db.schema import upgrade
+
+    engine = open_engine(url, create_dir=True)
+    upgrade(engine, "0004")
+    me = login_of(url)
+    with engine.begin() as conn:
+        for name, role, enabled in users:
+            conn.execute(text(OLD_USER), {"name": name, "role": role, "enabled": enabled})
+            conn.execute(
+                text(OLD_CHANGE),
+                {"name": name, "action": "add", "role": role, "actor": "boss", "db_user": me},
+            )
+            if not enabled:
+                conn.execute(
+                    text(OLD_CHANGE),
+                    {"name": name, "action": "disable", "role": role, "actor": "boss",
+                     "db_user": me},
+                )  # fmt: skip
+    return engine
+
+
+def test_upgrade_keeps_users_and_starts_the_chain(empty_url) -> None:
+    from db import schema
+
+    engine = _at_0004(empty_url, [("boss", "admin", True), ("lan", "staff", False)])
+    schema._checked.clear()
+    assert schema.upgrade(engine) == ("0004", schema.HEAD)
+    engine.dispose()
+    ccn = Ccn(empty_url)
+    assert ccn("audit", "verify").stdout == "OK: 0 clusters, 0 transitions verified\n"
+    assert ccn("user", "enable", "LAN", actor="boss").stdout == "Enabled user lan.\n"
+    log = json.loads(ccn("user", "log", "--format", "json").stdout)
+    assert [(e["seq"], e["user"], e["action"], e["enabled"], e["login"], e["hash"] is None)
+            for e in log] == [
+        (None, "boss", "add", True, "boss", True),
+        (None, "lan", "add", True, "lan", True),
+        (None, "lan", "disable", False, "lan", True),
+        (1, "lan", "enable", True, "lan", False),  # the chain starts at the first new change
+    ]  # fmt: skip
+    assert ccn("audit", "verify").exit_code == 0
+    # An unhashed row slipped in after the chain began is not taken for an old one.
+    values = "'lan', 'role', 'admin', 'boss', '2026-03-02 03:00:00', NULL"
+    sql(empty_url, OLD_CHANGE.split("VALUES")[0] + f"VALUES ({values})")
+    assert broken(ccn) == [
+        "BROKEN user lan: a change without a hash, written after the chain began",
+        "BROKEN user lan: the users row says role staff, its change log gives admin",
+    ]
+
+
+def test_upgrade_refuses_two_users_with_one_name(empty_url) -> None:
+    from db import schema
+    from workflow.errors import StorageError
+
+    engine = _at_0004(empty_url, [("boss", "admin", True), ("Lan", "staff", True),
+                                  ("lan", "supervisor", True)])  # fmt: skip
+    schema._checked.clear()
+    with pytest.raises(StorageError, match="users 'Lan' and 'lan' are one name ignoring case"):
+        schema.upgrade(engine)
+    assert schema.current_revision(engine) == "0004"
+    engine.dispose()
+
+
+def test_pg_grants_command_prints_the_documented_grants(pg_url) -> None:
+    from db.grants import grant_statements
+
+    r = run(pg_url, "user", "grants", "lan")
+    database = make_url(pg_url).database
+    assert r.stdout.splitlines() == [s + ";" for s in grant_statements("lan", database)]
+
+
+def test_downgrade_to_0004_and_back_keeps_user_changes_append_only(empty_url) -> None:
+    from alembic import command
+
+    from db import schema
+
+    engine = open_engine(empty_url, create_dir=True)
+    schema.upgrade(engine)
+    command.downgrade(schema.alembic_config(engine), "0004")
+    schema.upgrade(engine)
+    engine.dispose()
+    ccn = Ccn(empty_url)
+    assert ccn("user", "add", "boss", "--role", "admin").exit_code == 0
+    with pytest.raises(DBAPIError, match="append-only"):
+        sql(empty_url, "DELETE FROM user_changes")
+    assert ccn("audit", "verify").exit_code == 0
