@@ -79,10 +79,15 @@ class Env:
 
     @property
     def actor(self) -> str:
-        if self.actor_option:
-            return self.actor_option
-        if os.environ.get("CCN_ACTOR"):
-            return os.environ["CCN_ACTOR"]
+        """Who records: on PostgreSQL the login's user (a claim naming anyone else is
+        refused); elsewhere --actor, $CCN_ACTOR, the OS login's user, the OS login."""
+        from workflow.identity import acting_user
+
+        claimed = self.actor_option or os.environ.get("CCN_ACTOR") or None
+        return acting_user(self.uow(readonly=True), claimed, self._os_login())
+
+    @staticmethod
+    def _os_login() -> str:
         try:
             return getpass.getuser()
         except (OSError, KeyError):
@@ -598,7 +603,8 @@ def history(env: Env, code: str, fmt: str) -> None:
     """Show a cluster's full transition history, oldest first."""
     from workflow import services
 
-    entries = [transition_json(t) for t in services.history(env.uow(readonly=True), code)]
+    found = services.history(env.uow(readonly=True), code)
+    entries = [transition_json(t) for t in found]
     if fmt == "json":
         print_json(entries)
         return
@@ -607,7 +613,7 @@ def history(env: Env, code: str, fmt: str) -> None:
         print_csv(keys, [[e[k] for k in keys] for e in entries])
         return
     print_table(
-        ["#", "Event", "To", "Effective", "Actor", "Ref", "Note"],
+        ["#", "Event", "To", "Effective", "Actor", "Login", "Ref", "Note"],
         [
             [
                 e["seq"],
@@ -615,12 +621,13 @@ def history(env: Env, code: str, fmt: str) -> None:
                 e["to_state"],
                 date.fromisoformat(e["effective_at"][:10]).strftime("%d/%m/%Y"),
                 e["actor"],
+                t.db_user,
                 e["ref"],
                 e["note"],
             ]
-            for e in entries
+            for e, t in zip(entries, found, strict=True)
         ],
-        shrink=(4, 5, 6),
+        shrink=(4, 5, 6, 7),
     )
 
 
@@ -888,16 +895,23 @@ LOG_KEYS = ("recorded_at", "code", "seq", "event", "from_state", "to_state", "ef
 @click.option("--actor", "who", help="Only entries by this actor.")
 @click.option("--cluster", help="Only this cluster.")
 @click.option("--event", help="Only this event.")
+@click.option(
+    "--mismatch",
+    is_flag=True,
+    help="Only entries whose actor is not the user of the login that wrote them.",
+)
 @_format_option()
 @pass_env
 def audit_log(env: Env, since: str | None, until: str | None, who: str | None,
-              cluster: str | None, event: str | None, fmt: str) -> None:  # fmt: skip
+              cluster: str | None, event: str | None, mismatch: bool,
+              fmt: str) -> None:  # fmt: skip
     """Every recorded entry across clusters, by time recorded; backdating flagged."""
     from workflow.audit import log
     from workflow.ports import LogFilter
 
     entries = log(
-        env.uow(readonly=True), LogFilter(_date(since), _date(until), who, cluster, event)
+        env.uow(readonly=True),
+        LogFilter(_date(since), _date(until), who, cluster, event, mismatch),
     )
     if fmt == "json":
         print_json(entries)
@@ -905,7 +919,7 @@ def audit_log(env: Env, since: str | None, until: str | None, who: str | None,
         print_csv(LOG_KEYS, ([e.get(k) for k in LOG_KEYS] for e in entries))
     else:
         print_table(
-            ["Recorded", "Code", "#", "Event", "To", "Effective", "Actor", "Back"],
+            ["Recorded", "Code", "#", "Event", "To", "Effective", "Actor", "Login", "Back"],
             [
                 [
                     _dmy(e["recorded_at"][:10]),
@@ -915,11 +929,12 @@ def audit_log(env: Env, since: str | None, until: str | None, who: str | None,
                     e["to_state"],
                     _dmy(e["effective_at"][:10]),
                     e["actor"],
+                    e.get("db_user"),
                     f"!{e['backdated_days']}d" if "backdated_days" in e else "",
                 ]
                 for e in entries
             ],
-            shrink=(1, 4, 6),
+            shrink=(1, 4, 6, 7),
         )
 
 
@@ -931,16 +946,21 @@ def user() -> None:
     """Manage who may record which steps."""
 
 
+ROLE_CHOICE = click.Choice(["staff", "supervisor", "auditor", "admin"])
+
+
 @user.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["staff", "supervisor", "auditor", "admin"]),
-              required=True, help="What the user may do.")  # fmt: skip
+@click.option("--role", type=ROLE_CHOICE, required=True, help="What the user may do.")
+@click.option("--login", metavar="LOGIN",
+              help="The database login (OS login on SQLite) that acts as this user. "
+              "Default: NAME.")  # fmt: skip
 @pass_env
-def user_add(env: Env, name: str, role: str) -> None:
+def user_add(env: Env, name: str, role: str, login: str | None) -> None:
     """Register a user (the first one must be an admin)."""
     from workflow.users import add_user
 
-    u = add_user(env.uow(), name, role, actor=env.actor)
+    u = add_user(env.uow(), name, role, actor=env.actor, login=login)
     click.echo(f"Added user {u.name} ({u.role}).")
 
 
@@ -965,17 +985,19 @@ def user_list(env: Env, fmt: str) -> None:
         click.echo(SINGLE_USER)
     else:
         print_table(
-            ["Name", "Role", "Enabled", "Created", "By"],
+            ["Name", "Role", "Enabled", "Login", "Created", "By"],
             [
                 [
                     d["name"],
                     d["role"],
                     "yes" if d["enabled"] else "no",
+                    u.login,
                     _dmy(d["created_at"][:10]),
                     d["created_by"],
                 ]
-                for d in data
+                for d, u in zip(data, users, strict=True)
             ],
+            shrink=(0, 3, 5),
         )
 
 
@@ -994,6 +1016,89 @@ def user_disable(env: Env, name: str) -> None:
 
     u = disable_user(env.uow(), name, actor=env.actor)
     click.echo(f"Disabled user {u.name}.")
+
+
+@user.command("enable")
+@click.argument("name")
+@pass_env
+def user_enable(env: Env, name: str) -> None:
+    """Enable a disabled user again."""
+    from workflow.users import enable_user
+
+    u = enable_user(env.uow(), name, actor=env.actor)
+    click.echo(f"Enabled user {u.name}.")
+
+
+@user.command("role")
+@click.argument("name")
+@click.argument("role", type=ROLE_CHOICE)
+@pass_env
+def user_role(env: Env, name: str, role: str) -> None:
+    """Change a user's role (the last enabled admin keeps theirs)."""
+    from workflow.users import set_role
+
+    u = set_role(env.uow(), name, role, actor=env.actor)
+    click.echo(f"User {u.name} is now {u.role}.")
+
+
+USER_LOG_KEYS = ("seq", "recorded_at", "user", "action", "role", "enabled", "login", "actor",
+                 "db_user", "hash")  # fmt: skip
+
+
+@user.command("log")
+@_format_option()
+@pass_env
+def user_log(env: Env, fmt: str) -> None:
+    """Every change to users: what, who made it, when, from which login."""
+    from workflow.clock import iso_local
+    from workflow.users import user_log
+
+    data = [
+        {"seq": c.seq, "recorded_at": iso_local(c.recorded_at), "user": c.user_name,
+         "action": c.action, "role": c.role, "enabled": enabled, "login": login,
+         "actor": c.actor, "db_user": c.db_user, "hash": c.hash}
+        for c, enabled, login in user_log(env.uow(readonly=True))
+    ]  # fmt: skip
+    if fmt == "json":
+        print_json(data)
+    elif fmt == "csv":
+        print_csv(USER_LOG_KEYS, [[d[k] for k in USER_LOG_KEYS] for d in data])
+    else:
+        print_table(
+            ["#", "Recorded", "User", "Action", "Role", "Enabled", "Login", "By", "By login"],
+            [
+                [
+                    "-" if d["seq"] is None else d["seq"],
+                    _dmy(d["recorded_at"][:10]),
+                    d["user"],
+                    d["action"],
+                    d["role"],
+                    {True: "yes", False: "no", None: "?"}[d["enabled"]],
+                    d["login"],
+                    d["actor"],
+                    d["db_user"],
+                ]
+                for d in data
+            ],
+            shrink=(2, 6, 7, 8),
+        )
+
+
+@user.command("grants")
+@click.argument("login")
+@pass_env
+def user_grants(env: Env, login: str) -> None:
+    """Print the SQL that lets a PostgreSQL LOGIN use this database (run it as the owner)."""
+    from sqlalchemy.engine import make_url
+
+    from db.grants import grant_statements
+    from workflow.errors import InvalidInput
+
+    url = make_url(env.url()[0])
+    if url.get_backend_name() != "postgresql":
+        raise InvalidInput("grants are for PostgreSQL; SQLite has no logins")
+    for statement in grant_statements(login, url.database or "postgres"):
+        click.echo(statement + ";")
 
 
 # -- database

@@ -148,13 +148,20 @@ users = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(100), nullable=False, unique=True),
+    # casefold(NFC(name)): `Lan` and `lan` are one user (migration 0006).
+    Column("name_key", String(100), nullable=False),
+    # The login that acts as this user: a PostgreSQL role, or an OS login on SQLite.
+    Column("login", String(100), nullable=False),
     Column("role", String(20), nullable=False),
     Column("enabled", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("created_by", String(100), nullable=False),
+    Index("ix_users_name_key", "name_key", unique=True),
+    Index("ix_users_login", "login", unique=True),
 )
 
-# Who added, changed or disabled which user, and when. Append-only.
+# Who added, changed or disabled which user, and when. Append-only, hash-chained
+# (workflow/user_chain.py); rows from before migration 0006 have no seq or hash.
 user_changes = Table(
     "user_changes",
     metadata,
@@ -165,4 +172,10 @@ user_changes = Table(
     Column("actor", String(100), nullable=False),
     Column("recorded_at", UTCDateTime, nullable=False),
     Column("db_user", String(100)),
+    Column("seq", Integer),
+    Column("login", String(100)),
+    Column("prev_hash", String(64)),
+    Column("hash", String(64)),
+    Column("canon", SmallInteger),
+    Index("ix_user_changes_seq", "seq", unique=True),
 )

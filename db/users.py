@@ -1,18 +1,26 @@
-"""Users and the append-only log of changes to them."""
+"""Users and the append-only, hash-chained log of changes to them."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
-from workflow.clock import now
-from workflow.model import User
+from workflow.identity import name_key
+from workflow.model import User, UserChange
 
 from . import tables
 
 U = tables.users.c
+UC = tables.user_changes.c
 ANY_USER = select(U.id).exists()  # single-user mode is "no row here"
-_GET = select(U.name, U.role, U.enabled, U.created_at, U.created_by).where(
-    U.name == bindparam("name")
+_USER = (U.name, U.role, U.enabled, U.created_at, U.created_by, U.login)
+_GET = select(*_USER).where(U.name_key == bindparam("key"))
+_BY_LOGIN = select(*_USER).where(U.login == bindparam("login"))
+_CHANGE = (UC.seq, UC.user_name, UC.action, UC.role, UC.login, UC.actor, UC.recorded_at,
+           UC.db_user, UC.prev_hash, UC.hash, UC.canon)  # fmt: skip
+# One query for who is writing and whether the database can hold them to it.
+_SESSION = (
+    "SELECT session_user, coalesce((SELECT rolsuper FROM pg_catalog.pg_roles "
+    "WHERE rolname = session_user), false)"
 )
 
 
@@ -33,15 +41,22 @@ class SqlUserDirectory:
         self.conn = conn
         self._any: bool | None = None
         self._login: str | None = None
+        self._decides = False
 
     def login(self) -> str:
         """The login writing now: the database's session user, or the OS login on SQLite."""
         if self._login is None:
             if self.conn.dialect.name == "postgresql":
-                self._login = str(self.conn.exec_driver_sql("SELECT session_user").scalar())
+                login, superuser = self.conn.exec_driver_sql(_SESSION).one()
+                # A superuser can drop any trigger: the database cannot bind it.
+                self._login, self._decides = str(login), not superuser
             else:
                 self._login = os_login()
         return self._login
+
+    def login_decides(self) -> bool:
+        self.login()
+        return self._decides
 
     def known(self, any_user: bool) -> None:
         """Learned while reading for a write: no need to ask again in this transaction."""
@@ -53,11 +68,15 @@ class SqlUserDirectory:
         return self._any
 
     def get(self, name: str) -> User | None:
-        row = self.conn.execute(_GET, {"name": name}).first()
+        row = self.conn.execute(_GET, {"key": name_key(name)}).first()
+        return User(*row) if row else None
+
+    def by_login(self, login: str) -> User | None:
+        row = self.conn.execute(_BY_LOGIN, {"login": login}).first()
         return User(*row) if row else None
 
     def list(self) -> list[User]:
-        query = select(U.name, U.role, U.enabled, U.created_at, U.created_by).order_by(U.name)
+        query = select(*_USER).order_by(U.name_key)
         return [User(*row) for row in self.conn.execute(query)]
 
     def add(self, user: User) -> None:
@@ -65,6 +84,8 @@ class SqlUserDirectory:
             insert(tables.users),
             {
                 "name": user.name,
+                "name_key": name_key(user.name),
+                "login": user.login or user.name,
                 "role": user.role,
                 "enabled": user.enabled,
                 "created_at": user.created_at,
@@ -74,16 +95,35 @@ class SqlUserDirectory:
         self._any = True
 
     def set_enabled(self, name: str, enabled: bool) -> None:
-        self.conn.execute(update(tables.users).where(U.name == name).values(enabled=enabled))
+        key = name_key(name)
+        self.conn.execute(update(tables.users).where(U.name_key == key).values(enabled=enabled))
 
-    def record(self, user_name: str, action: str, role: str | None, actor: str) -> None:
+    def set_role(self, name: str, role: str) -> None:
+        key = name_key(name)
+        self.conn.execute(update(tables.users).where(U.name_key == key).values(role=role))
+
+    def last_change(self) -> UserChange | None:
+        newest = select(func.max(UC.seq)).scalar_subquery()
+        row = self.conn.execute(select(*_CHANGE).where(UC.seq == newest)).first()
+        return UserChange(*row) if row else None
+
+    def changes(self) -> list[UserChange]:
+        return [UserChange(*row) for row in self.conn.execute(select(*_CHANGE).order_by(UC.id))]
+
+    def record(self, change: UserChange) -> None:
         self.conn.execute(
             insert(tables.user_changes),
             {
-                "user_name": user_name,
-                "action": action,
-                "role": role,
-                "actor": actor,
-                "recorded_at": now(),
+                "seq": change.seq,
+                "user_name": change.user_name,
+                "action": change.action,
+                "role": change.role,
+                "login": change.login,
+                "actor": change.actor,
+                "recorded_at": change.recorded_at,
+                "db_user": change.db_user,
+                "prev_hash": change.prev_hash,
+                "hash": change.hash,
+                "canon": change.canon,
             },
         )

@@ -135,8 +135,8 @@ def test_postgresql_refuses_non_nfc_text_written_by_hand(db_url, ccn) -> None:
         "UPDATE clusters SET name = :v",
         "UPDATE clusters SET locality = :v",
         "UPDATE clusters SET developer = :v",
-        "INSERT INTO users (name, role, enabled, created_at, created_by) "
-        "VALUES (:v, 'staff', true, now(), 'x')",
+        "INSERT INTO users (name, name_key, login, role, enabled, created_at, created_by) "
+        "VALUES (:v, 'k', 'l', 'staff', true, now(), 'x')",
     ):
         with pytest.raises(Exception, match="nfc"), eng.begin() as conn:
             conn.execute(text(sql), {"v": nfd(NAME)})

@@ -8,6 +8,7 @@ from states import Definition
 
 from . import clock
 from .errors import PermissionDenied
+from .identity import login_problem
 from .ports import UnitOfWork
 
 BACKDATE_ROLE = "supervisor"
@@ -30,6 +31,9 @@ def authorize(
         raise PermissionDenied(actor, user.role, event, "the user is disabled")
     if user.role not in definition.roles_for(event):
         raise PermissionDenied(actor, user.role, event)
+    why = login_problem(uow, user, actor)
+    if why:
+        raise PermissionDenied(actor, user.role, event, why)
     if effective_on is not None:
         back = (clock.today() - effective_on).days
         limit = definition.backdate_limit_days

@@ -11,6 +11,7 @@ from states import Definition, default_definition, definition_problem
 from . import checkpoints, clock
 from .attributes import facts_from
 from .chain import hash_of
+from .identity import mismatch_rule
 from .model import GENESIS, Transition
 from .ports import ChainHead, LogFilter, UnitOfWork
 from .replay import IllegalHistory, replay
@@ -171,6 +172,9 @@ def verify(uow: UnitOfWork, against: dict[str, Any] | None = None) -> Verificati
             result.problems += check_chain(definitions.get(head.workflow), head, entries)
             if expected is not None:
                 expected.check(head.code, entries)
+        from .user_chain import check_users  # here: user_chain builds on Problem, above
+
+        result.problems += check_users(uow.users.changes(), uow.users.list())
         if against is not None:
             found = expected.finish() if expected else checkpoints.compare_format_1(uow, against)
             result.problems += [Problem(f.code, None, f.reason) for f in found]
@@ -181,7 +185,10 @@ def log(uow: UnitOfWork, f: LogFilter) -> Iterator[dict[str, Any]]:
     """Entries across all clusters by recorded time; backdated ones carry backdated_days."""
     limit = default_definition().backdate_limit_days
     with uow:
+        mismatch = mismatch_rule(uow.users.list()) if f.mismatch else None
         for t in uow.audit.log(f):
+            if mismatch is not None and not mismatch(t.actor, t.db_user):
+                continue
             entry: dict[str, Any] = {
                 "code": t.code,
                 "seq": t.seq,

@@ -70,3 +70,21 @@ class User:
     enabled: bool
     created_at: datetime
     created_by: str
+    login: str | None = None  # the database login (on SQLite, the OS login) that acts as them
+
+
+@dataclass(frozen=True)
+class UserChange:
+    """One entry of the log of changes to users (user_chain.py hashes them)."""
+
+    seq: int | None  # None: written before the chain existed, so never hashed
+    user_name: str
+    action: str  # add, disable, enable, role
+    role: str | None  # the user's role after the change
+    login: str | None  # the user's login after the change (None before the chain)
+    actor: str
+    recorded_at: datetime
+    db_user: str | None
+    prev_hash: str | None = None
+    hash: str | None = None
+    canon: int | None = None

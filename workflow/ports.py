@@ -10,7 +10,7 @@ from typing import Any, Protocol, Self
 
 from states import Definition
 
-from .model import Cluster, Transition, User
+from .model import Cluster, Transition, User, UserChange
 
 
 class ClusterRepository(Protocol):
@@ -102,9 +102,15 @@ class UserDirectory(Protocol):
     def login(self) -> str:
         """Who is writing: the database login, or the OS login where the DB has none."""
 
+    def login_decides(self) -> bool:
+        """True where the login, not a claim, decides who acts: PostgreSQL, bar superusers."""
+
     def any(self) -> bool: ...
 
-    def get(self, name: str) -> User | None: ...
+    def get(self, name: str) -> User | None:
+        """The user whose name matches `name` ignoring case and Unicode normal form."""
+
+    def by_login(self, login: str) -> User | None: ...
 
     def list(self) -> list[User]: ...
 
@@ -112,7 +118,15 @@ class UserDirectory(Protocol):
 
     def set_enabled(self, name: str, enabled: bool) -> None: ...
 
-    def record(self, user_name: str, action: str, role: str | None, actor: str) -> None:
+    def set_role(self, name: str, role: str) -> None: ...
+
+    def last_change(self) -> UserChange | None:
+        """The newest hashed change, which the next one links to."""
+
+    def changes(self) -> list[UserChange]:
+        """The whole change log as stored (by row id)."""
+
+    def record(self, change: UserChange) -> None:
         """Append to the log of user changes."""
 
 
@@ -139,6 +153,7 @@ class LogFilter:
     actor: str | None = None
     code: str | None = None
     event: str | None = None
+    mismatch: bool = False  # only entries whose actor is not the login's user
 
 
 class AuditQueries(Protocol):

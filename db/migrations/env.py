@@ -16,6 +16,8 @@ def run() -> None:
             connection=connection,
             target_metadata=metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            # Each migration commits on its own: a refused one leaves the ones before it.
+            transaction_per_migration=True,
             compare_type=True,
         )
         with context.begin_transaction():

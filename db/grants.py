@@ -1,0 +1,25 @@
+"""The grants a PostgreSQL login needs to use ccn; README lists the same statements.
+
+Every login gets the same grants. What a login may do is decided by the ccn user
+it is mapped to, and the triggers of migration 0006 hold it to that, so a change
+of role needs no change of grants. Nothing here may DELETE or TRUNCATE.
+"""
+
+from __future__ import annotations
+
+GRANTS = (
+    'GRANT CONNECT ON DATABASE "{database}" TO "{login}"',
+    'GRANT USAGE ON SCHEMA public TO "{login}"',
+    'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{login}"',
+    'GRANT INSERT ON workflows, clusters, transitions, users, user_changes TO "{login}"',
+    'GRANT UPDATE ON clusters, users TO "{login}"',
+    'GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO "{login}"',
+)
+
+
+def _ident(name: str) -> str:
+    return name.replace('"', '""')
+
+
+def grant_statements(login: str, database: str) -> list[str]:
+    return [g.format(login=_ident(login), database=_ident(database)) for g in GRANTS]
