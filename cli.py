@@ -1,18 +1,17 @@
-"""`ccn`: the command line. Parses, calls one use case, formats the result.
+"""`ccn`: the command line. Each command parses, calls one use case, emits the result.
 
-Heavy modules (SQLAlchemy, alembic, holidays) are imported inside commands so
-that `ccn --help` stays instant.
+Views (columns, headers, cells) are declared once in `workflow/views.py`; heavy modules
+(SQLAlchemy, alembic, holidays, orjson) are imported inside commands so that
+`ccn --help` stays instant.
 """
 
 from __future__ import annotations
 
 import getpass
-import io
 import json
 import os
 import sys
-import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -22,16 +21,12 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from workflow.model import Transition
-    from workflow.services import ClusterView
 
-FORMATS = ("table", "json", "csv")
 LOCALITY_HELP = "Only clusters whose locality contains this text, ignoring case and accents."
-TABLE_WIDTH = 80
-HISTORY_KEYS = ("seq", "event", "from_state", "to_state", "effective_at", "recorded_at", "actor",
-                "ref", "note")  # fmt: skip
-
-
-# ---------------------------------------------------------------- plumbing
+SINGLE_USER = (
+    "Single-user mode: no users are registered, so anyone may do anything. "
+    "Add an admin with `ccn user add NAME --role admin`."
+)
 
 
 class CcnGroup(click.Group):
@@ -71,27 +66,24 @@ def _fail(message: str, code: int) -> NoReturn:
 
 
 class Env:
+    """What every command needs: the database, who is acting, the language."""
+
     def __init__(self, db: str | None, actor: str | None, lang: str) -> None:
-        self.db_option = db
-        self.actor_option = actor
-        self.lang = lang
+        self.db_option, self.actor_option, self.lang = db, actor, lang
         self._engine: Engine | None = None
 
     @property
     def actor(self) -> str:
-        """Who records: on PostgreSQL the login's user (a claim naming anyone else is
-        refused); elsewhere --actor, $CCN_ACTOR, the OS login's user, the OS login."""
+        """On PostgreSQL the login's user (a claim naming anyone else is refused);
+        elsewhere --actor, $CCN_ACTOR, the OS login's user, the OS login."""
         from workflow.identity import acting_user
 
         claimed = self.actor_option or os.environ.get("CCN_ACTOR") or None
-        return acting_user(self.uow(readonly=True), claimed, self._os_login())
-
-    @staticmethod
-    def _os_login() -> str:
         try:
-            return getpass.getuser()
+            login = getpass.getuser()
         except (OSError, KeyError):
-            return f"uid:{os.getuid()}"
+            login = f"uid:{os.getuid()}"
+        return acting_user(self.uow(readonly=True), claimed, login)
 
     def url(self) -> tuple[str, str]:
         from db import resolve_url
@@ -116,6 +108,11 @@ class Env:
 
         return SqlUnitOfWork(self.engine(), readonly=readonly)
 
+    def emit(self, rows: Any, view: str, fmt: str) -> None:
+        from workflow import render, views
+
+        render.emit(rows, getattr(views, view), fmt, self.lang)
+
 
 pass_env = click.make_pass_decorator(Env)
 
@@ -126,131 +123,18 @@ def _date(value: str | None) -> date | None:
     return None if value is None else parse_date(value)
 
 
-def _format_option(choices: Sequence[str] = FORMATS, default: str = "table") -> Any:
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(choices),
-        default=default,
-        show_default=True,
-        help="Output format.",
-    )
+def fmt_option(*choices: str, default: str = "table") -> Any:
+    return click.option("--format", "fmt", type=click.Choice(choices or ("table", "json", "csv")),
+                        default=default, show_default=True, help="Output format.")  # fmt: skip
 
 
-# ---------------------------------------------------------------- output
+def on_option(f: Any) -> Any:
+    return click.option("--on", help="Effective date (YYYY-MM-DD or DD/MM/YYYY). Default: now.")(f)
 
 
-def _width(text: str) -> int:
-    return sum(
-        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-        for ch in text
-    )
-
-
-def _cut(text: str, limit: int) -> str:
-    if _width(text) <= limit:
-        return text
-    out = ""
-    for ch in text:
-        if _width(out + ch) > limit - 1:
-            break
-        out += ch
-    return out + "…"
-
-
-def print_table(
-    headers: Sequence[str], rows: Iterable[Sequence[Any]], shrink: Sequence[int] = ()
-) -> None:
-    """Aligned columns within 80 terminal cells; `shrink` columns give way first."""
-    cells = [["" if v is None else str(v) for v in row] for row in rows]
-    widths = [_width(h) for h in headers]
-    for row in cells:
-        widths = [max(w, _width(c)) for w, c in zip(widths, row, strict=True)]
-    while sum(widths) + 2 * (len(widths) - 1) > TABLE_WIDTH and shrink:
-        widest = max(shrink, key=lambda i: widths[i])
-        if widths[widest] <= max(6, _width(headers[widest])):
-            break
-        widths[widest] -= 1
-    cells = [[_cut(c, w) for c, w in zip(row, widths, strict=True)] for row in cells]
-
-    def line(values: Sequence[str]) -> str:
-        return "  ".join(v + " " * (w - _width(v)) for v, w in zip(values, widths, strict=True))
-
-    click.echo(line(headers).rstrip())
-    click.echo("  ".join("-" * w for w in widths))
-    for row in cells:
-        click.echo(line(row).rstrip())
-
-
-def print_json(data: Any) -> None:
-    """The same text as json.dumps(data, indent=2); lists and iterators go out item by
-    item, so a large report is never held twice in memory as one string."""
-    if not isinstance(data, list | Iterator):
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-        return
-    first = True
-    for item in data:
-        # JSON text never holds a raw newline, so indenting every line is safe.
-        text = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n  ")
-        click.echo(("[\n  " if first else ",\n  ") + text, nl=False)
-        first = False
-    click.echo("[]" if first else "\n]")
-
-
-def print_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    from workflow.csvio import write_csv
-
-    out = io.StringIO(newline="")
-    write_csv(out, headers, rows)
-    click.echo(out.getvalue(), nl=False)
-
-
-def _label(state: str | None, lang: str) -> str:
-    from states import default_definition
-
-    if state is None:
-        return ""
-    d = default_definition()
-    return d.state(state).label(lang) if d.has_state(state) else state
-
-
-def cluster_json(v: ClusterView) -> dict[str, Any]:
-    c = v.cluster
-    return {
-        "code": c.code,
-        "name": c.name,
-        "locality": c.locality,
-        "area_ha": c.area_ha,
-        "developer": c.developer,
-        "state": c.state,
-        "since": v.since.isoformat(),
-        "paused_days": v.paused_days,
-        "days_in_state": v.days_in_state,
-        "resumes_to": v.resumes_to,
-        "allowed": list(v.allowed),
-        "next_state": v.next_state,
-        "workflow": c.workflow,
-    }
-
-
-def transition_json(t: Transition) -> dict[str, Any]:
-    from workflow.clock import iso_local
-
-    return {
-        "seq": t.seq,
-        "event": t.event,
-        "from_state": t.from_state,
-        "to_state": t.to_state,
-        "effective_at": iso_local(t.effective_at),
-        "recorded_at": iso_local(t.recorded_at),
-        "actor": t.actor,
-        "ref": t.ref,
-        "note": t.note,
-        "data": json.loads(t.data) if t.data else None,
-    }
-
-
-# ---------------------------------------------------------------- commands
+def echo_move(t: Transition) -> None:
+    click.echo(f"{t.code}: {t.from_state} -> {t.to_state} ({t.event}, seq {t.seq}, "
+               f"effective {t.effective_on.strftime('%d/%m/%Y')})")  # fmt: skip
 
 
 def _not_blank(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -261,28 +145,17 @@ def _not_blank(ctx: click.Context, param: click.Parameter, value: str | None) ->
     return value
 
 
+# ---------------------------------------------------------------- commands
+
+
 @click.group(name="ccn", cls=CcnGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--db",
-    metavar="PATH|URL",
-    callback=_not_blank,
-    help="SQLite file or SQLAlchemy URL. Default: $CCN_DATABASE_URL, then a file "
-    "in the user data directory.",
-)
-@click.option(
-    "--actor",
-    metavar="NAME",
-    callback=_not_blank,
-    help="Who records the step. Default: $CCN_ACTOR, then the OS login.",
-)
-@click.option(
-    "--lang",
-    type=click.Choice(["en", "vi"]),
-    envvar="CCN_LANG",
-    default="en",
-    show_default=True,
-    help="Language of state labels in tables ($CCN_LANG).",
-)
+@click.option("--db", metavar="PATH|URL", callback=_not_blank,
+              help="SQLite file or SQLAlchemy URL. Default: $CCN_DATABASE_URL, then a file "
+              "in the user data directory.")  # fmt: skip
+@click.option("--actor", metavar="NAME", callback=_not_blank,
+              help="Who records the step. Default: $CCN_ACTOR, then the OS login.")  # fmt: skip
+@click.option("--lang", type=click.Choice(["en", "vi"]), envvar="CCN_LANG", default="en",
+              show_default=True, help="Language of labels in tables ($CCN_LANG).")  # fmt: skip
 @click.version_option("0.1.0", prog_name="ccn")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, actor: str | None, lang: str) -> None:
@@ -300,31 +173,22 @@ def cli(ctx: click.Context, db: str | None, actor: str | None, lang: str) -> Non
 @pass_env
 def init(env: Env) -> None:
     """Create or upgrade the database schema (safe to run again)."""
-    from db import SqlUnitOfWork, describe, open_engine
-    from db.schema import upgrade
+    from db.schema import init_database
 
-    url, source = env.url()
-    engine = open_engine(url, create_dir=True)
-    before, after = upgrade(engine)
-    where = f"{describe(url)} (from {source})"
-    if before == after:
-        click.echo(f"Database {where} is up to date (schema {after}).")
-    elif before is None:
-        click.echo(f"Initialised database {where} (schema {after}).")
-    else:
-        click.echo(f"Upgraded database {where} from schema {before} to {after}.")
-    from workflow.users import list_users
-
-    if not list_users(SqlUnitOfWork(engine, readonly=True)):
+    click.echo(init_database(*env.url()))
+    if not _users(env):
         click.echo(SINGLE_USER)
 
 
-# -- clusters
+def _users(env: Env) -> list[Any]:
+    from workflow.users import list_users
+
+    return list_users(env.uow(readonly=True))
 
 
 @cli.group()
 def cluster() -> None:
-    """Register, list, show, import and export clusters."""
+    """Register, list, show, edit, import and export clusters."""
 
 
 @cluster.command("add")
@@ -338,14 +202,11 @@ def cluster() -> None:
 @click.option("--ref", help="Document reference, e.g. 'QĐ 1689/QĐ-UBND'.")
 @click.option("--note", help="Free note.")
 @pass_env
-def cluster_add(env: Env, code: str, name: str, locality: str | None, area_ha: str | None,
-                developer: str | None, state: str | None, since: str | None, ref: str | None,
-                note: str | None) -> None:  # fmt: skip
+def cluster_add(env: Env, code: str, since: str | None, **fields: Any) -> None:
     """Register a new cluster."""
     from workflow.services import NewCluster, register
 
-    new = NewCluster(code, name, locality, area_ha, developer, state, _date(since), ref, note)
-    c = register(env.uow(), new, actor=env.actor)
+    c = register(env.uow(), NewCluster(code, since=_date(since), **fields), actor=env.actor)
     click.echo(f"Registered {c.code} in {c.state} since {c.since_on.strftime('%d/%m/%Y')}.")
 
 
@@ -363,59 +224,24 @@ def cluster_import(env: Env, file: str, dry_run: bool) -> None:
     from workflow.services import import_clusters
 
     with click.open_file(file, "rb") as fh:
-        data = fh.read()
-    rows = read_clusters(data)
+        rows = read_clusters(fh.read())
     n = import_clusters(env.uow(), rows, actor=env.actor, dry_run=dry_run)
-    if dry_run:
-        click.echo(f"Dry run: {n} clusters would be imported; nothing stored.")
-    else:
-        click.echo(f"Imported {n} clusters.")
+    click.echo(f"Dry run: {n} clusters would be imported; nothing stored." if dry_run
+               else f"Imported {n} clusters.")  # fmt: skip
 
 
 @cluster.command("list")
 @click.option("--state", help="Only clusters in this state.")
 @click.option("--locality", help=LOCALITY_HELP)
-@click.option(
-    "--search",
-    metavar="TEXT",
-    help="Only clusters whose code, name or locality contains this text, ignoring case "
-    "and accents.",
-)
-@_format_option()
+@click.option("--search", metavar="TEXT", help="Only clusters whose code, name or locality "
+              "contains this text, ignoring case and accents.")  # fmt: skip
+@fmt_option()
 @pass_env
-def cluster_list(
-    env: Env, state: str | None, locality: str | None, search: str | None, fmt: str
-) -> None:
+def cluster_list(env: Env, fmt: str, **filters: Any) -> None:
     """List clusters with their state and time in state."""
     from workflow.services import list_clusters
 
-    views = list_clusters(env.uow(readonly=True), state=state, locality=locality, search=search)
-    _print_clusters(env, views, fmt)
-
-
-def _print_clusters(env: Env, views: Sequence[ClusterView], fmt: str) -> None:
-    if fmt == "json":
-        print_json([cluster_json(v) for v in views])
-        return
-    headers = ["code", "name", "locality", "state", "since", "days_in_state"]
-    if fmt == "csv":
-        print_csv(headers, [[row[k] for k in headers] for row in map(cluster_json, views)])
-        return
-    print_table(
-        ["Code", "Name", "Locality", "State", "Since", "Days"],
-        [
-            [
-                v.cluster.code,
-                v.cluster.name,
-                v.cluster.locality,
-                _label(v.cluster.state, env.lang),
-                v.since.strftime("%d/%m/%Y"),
-                v.days_in_state,
-            ]
-            for v in views
-        ],
-        shrink=(1, 2, 3),
-    )
+    env.emit(list_clusters(env.uow(readonly=True), **filters), "CLUSTERS", fmt)
 
 
 @cluster.command("edit")
@@ -426,12 +252,10 @@ def _print_clusters(env: Env, views: Sequence[ClusterView], fmt: str) -> None:
 @click.option("--developer", help="New infrastructure developer; an empty text clears it.")
 @click.option("--reason", required=True, help="Why, e.g. the decision that changed it.")
 @pass_env
-def cluster_edit(env: Env, code: str, name: str | None, locality: str | None,
-                 area_ha: str | None, developer: str | None, reason: str) -> None:  # fmt: skip
+def cluster_edit(env: Env, code: str, reason: str, **given: str | None) -> None:
     """Change a cluster's name, locality, area or developer (recorded in its history)."""
     from workflow import services
 
-    given = {"name": name, "locality": locality, "area_ha": area_ha, "developer": developer}
     changes = {k: v for k, v in given.items() if v is not None}
     t = services.amend(env.uow(), code, changes, actor=env.actor, reason=reason)
     click.echo(f"{t.code}: amended {', '.join(json.loads(t.data or '{}')['changes'])} "
@@ -440,7 +264,7 @@ def cluster_edit(env: Env, code: str, name: str | None, locality: str | None,
 
 @cluster.command("migrate")
 @click.argument("code")
-@click.option("--to", "to", required=True, metavar="NAME@VERSION",
+@click.option("--to", required=True, metavar="NAME@VERSION",
               help="The stored workflow definition to pin the cluster to.")  # fmt: skip
 @click.option("--reason", required=True, help="Why, e.g. the decree that changed the procedure.")
 @pass_env
@@ -454,220 +278,118 @@ def cluster_migrate(env: Env, code: str, to: str, reason: str) -> None:
 
 @cluster.command("show")
 @click.argument("code")
-@_format_option(("table", "json"))
+@fmt_option("table", "json")
 @pass_env
 def cluster_show(env: Env, code: str, fmt: str) -> None:
     """Show one cluster and what can happen to it next."""
+    from workflow import render, views
     from workflow.services import show
 
-    data = cluster_json(show(env.uow(readonly=True), code))
+    view = show(env.uow(readonly=True), code)
     if fmt == "json":
-        print_json(data)
-        return
-    data["state"] = f"{_label(data['state'], env.lang)} ({data['state']})"
-    data["since"] = date.fromisoformat(data["since"]).strftime("%d/%m/%Y")
-    data["allowed"] = ", ".join(data["allowed"]) or "-"
-    if data["state"].endswith("(suspended)"):
-        data["resumes_to"] = data["resumes_to"] or "(unknown: resume needs --to)"
+        render.write_json(views.CLUSTERS.data(view), sys.stdout.buffer)
     else:
-        del data["resumes_to"]
-    for key, value in data.items():
-        click.echo(f"{key + ':':<15}{'' if value is None else value}")
+        render.write_lines(views.cluster_card(view, env.lang))
 
 
 @cluster.command("export")
-@_format_option(("csv", "json"), default="csv")
+@fmt_option("csv", "json", default="csv")
 @pass_env
 def cluster_export(env: Env, fmt: str) -> None:
     """Export all clusters in the import format."""
-    from workflow.csvio import COLUMNS
     from workflow.services import list_clusters
 
-    views = list_clusters(env.uow(readonly=True))
-    rows = [
-        [v.cluster.code, v.cluster.name, v.cluster.locality, v.cluster.area_ha,
-         v.cluster.developer, v.cluster.state, v.cluster.since_on.isoformat(),
-         v.cluster.last_ref]
-        for v in views
-    ]  # fmt: skip
-    if fmt == "json":
-        print_json([dict(zip(COLUMNS, r, strict=True)) for r in rows])
-    else:
-        print_csv(COLUMNS, rows)
-
-
-# -- transitions
-
-
-def _moved(t: Transition) -> None:
-    click.echo(
-        f"{t.code}: {t.from_state} -> {t.to_state} ({t.event}, seq {t.seq}, "
-        f"effective {t.effective_on.strftime('%d/%m/%Y')})"
-    )
-
-
-def _on_option() -> Callable[[Any], Any]:
-    return click.option("--on", help="Effective date (YYYY-MM-DD or DD/MM/YYYY). Default: now.")
+    env.emit(list_clusters(env.uow(readonly=True)), "EXPORT", fmt)
 
 
 @cli.command()
 @click.argument("code")
 @click.option("--to", help="Expected next state; refused unless it is the next one.")
-@_on_option()
+@on_option
 @click.option("--ref", help="Document behind the step, e.g. 'QĐ 1689/QĐ-UBND'.")
 @click.option("--note", help="Free note.")
 @pass_env
-def advance(env: Env, code: str, to: str | None, on: str | None, ref: str | None,
-            note: str | None) -> None:  # fmt: skip
+def advance(env: Env, code: str, on: str | None, **step: Any) -> None:
     """Move a cluster to its next main-line state."""
     from workflow import services
 
-    _moved(services.advance(env.uow(), code, actor=env.actor, to=to, on=_date(on), ref=ref,
-                            note=note))  # fmt: skip
+    echo_move(services.advance(env.uow(), code, actor=env.actor, on=_date(on), **step))
 
 
 @cli.command("send-back")
 @click.argument("code")
 @click.option("--to", required=True, help="The earlier state to return to.")
 @click.option("--reason", required=True, help="Why, e.g. 'dossier incomplete'.")
-@_on_option()
+@on_option
 @click.option("--ref", help="Document for a state the cluster never entered before.")
 @pass_env
-def send_back(env: Env, code: str, to: str, reason: str, on: str | None, ref: str | None) -> None:
+def send_back(env: Env, code: str, on: str | None, **step: Any) -> None:
     """Send a cluster back to an earlier main-line state."""
     from workflow import services
 
-    _moved(services.send_back(env.uow(), code, actor=env.actor, to=to, reason=reason,
-                              on=_date(on), ref=ref))  # fmt: skip
+    echo_move(services.send_back(env.uow(), code, actor=env.actor, on=_date(on), **step))
 
 
 @cli.command()
 @click.argument("code")
 @click.option("--reason", required=True, help="Why the cluster is on hold.")
-@_on_option()
+@on_option
 @pass_env
 def suspend(env: Env, code: str, reason: str, on: str | None) -> None:
     """Put a cluster on hold."""
     from workflow import services
 
-    _moved(services.suspend(env.uow(), code, actor=env.actor, reason=reason, on=_date(on)))
+    echo_move(services.suspend(env.uow(), code, actor=env.actor, reason=reason, on=_date(on)))
 
 
 @cli.command()
 @click.argument("code")
-@_on_option()
+@on_option
 @click.option("--note", help="Free note.")
 @click.option("--to", help="Only for clusters registered as suspended: the state to resume to.")
 @click.option("--ref", help="Document for a state the cluster never entered before (with --to).")
 @pass_env
-def resume(env: Env, code: str, on: str | None, note: str | None, to: str | None,
-           ref: str | None) -> None:  # fmt: skip
+def resume(env: Env, code: str, on: str | None, **step: Any) -> None:
     """Resume a suspended cluster in the state it left."""
     from workflow import services
 
-    _moved(services.resume(env.uow(), code, actor=env.actor, on=_date(on), note=note, to=to,
-                           ref=ref))  # fmt: skip
+    echo_move(services.resume(env.uow(), code, actor=env.actor, on=_date(on), **step))
 
 
 @cli.command()
 @click.argument("code")
 @click.option("--reason", required=True, help="Why the cluster is cancelled.")
-@_on_option()
+@on_option
 @click.option("--ref", help="Decision behind the cancellation.")
 @pass_env
-def cancel(env: Env, code: str, reason: str, on: str | None, ref: str | None) -> None:
+def cancel(env: Env, code: str, on: str | None, **step: Any) -> None:
     """Cancel a cluster (terminal)."""
     from workflow import services
 
-    _moved(services.cancel(env.uow(), code, actor=env.actor, reason=reason, on=_date(on),
-                           ref=ref))  # fmt: skip
+    echo_move(services.cancel(env.uow(), code, actor=env.actor, on=_date(on), **step))
 
 
 @cli.command()
 @click.argument("code")
 @click.option("--reason", required=True, help="Why the last entry was wrong.")
-@_on_option()
+@on_option
 @pass_env
 def revert(env: Env, code: str, reason: str, on: str | None) -> None:
     """Undo a cluster's last step with a compensating entry (supervisors)."""
     from workflow import services
 
-    _moved(services.revert(env.uow(), code, actor=env.actor, reason=reason, on=_date(on)))
+    echo_move(services.revert(env.uow(), code, actor=env.actor, reason=reason, on=_date(on)))
 
 
 @cli.command()
 @click.argument("code")
-@_format_option()
+@fmt_option()
 @pass_env
 def history(env: Env, code: str, fmt: str) -> None:
     """Show a cluster's full transition history, oldest first."""
     from workflow import services
 
-    found = services.history(env.uow(readonly=True), code)
-    entries = [transition_json(t) for t in found]
-    if fmt == "json":
-        print_json(entries)
-        return
-    keys = list(HISTORY_KEYS)
-    if fmt == "csv":
-        print_csv(keys, [[e[k] for k in keys] for e in entries])
-        return
-    print_table(
-        ["#", "Event", "To", "Effective", "Actor", "Login", "Ref", "Note"],
-        [
-            [
-                e["seq"],
-                e["event"],
-                e["to_state"],
-                date.fromisoformat(e["effective_at"][:10]).strftime("%d/%m/%Y"),
-                e["actor"],
-                t.db_user,
-                e["ref"],
-                e["note"],
-            ]
-            for e, t in zip(entries, found, strict=True)
-        ],
-        shrink=(4, 5, 6, 7),
-    )
-
-
-# -- reports
-
-
-def _calendar(path: str | None) -> Any:
-    from states import default_definition
-    from workflow.workdays import WorkCalendar, load_calendar
-
-    path = path or default_definition().calendar
-    return WorkCalendar(load_calendar(path) if path else None)
-
-
-def _report_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = click.option(
-        "--calendar",
-        "calendar_file",
-        metavar="FILE",
-        help="Local calendar TOML: extra days off and make-up working days.",
-    )(f)
-    f = click.option(
-        "--threshold",
-        "thresholds",
-        multiple=True,
-        metavar="STATE=N|STATE=Nwd",
-        help="Override a state's threshold: N calendar days or N working days (wd).",
-    )(f)
-    return click.option("--as-of", help="Judge the portfolio as it stood on this date.")(f)
-
-
-def _overrides(items: Sequence[str]) -> Any:
-    from states import default_definition
-    from workflow.reports import parse_overrides
-
-    return parse_overrides(items, default_definition().state_names)
-
-
-def _dmy(iso: str | None) -> str:
-    return date.fromisoformat(iso).strftime("%d/%m/%Y") if iso else ""
+    env.emit(services.history(env.uow(readonly=True), code), "HISTORY", fmt)
 
 
 @cli.group()
@@ -675,125 +397,77 @@ def report() -> None:
     """Supervisor reports: stalled clusters, bottlenecks, funnel."""
 
 
-STALLED_KEYS = ("code", "name", "locality", "state", "since", "paused_days", "days_in_state",
-                "working_days_in_state", "threshold", "unit", "overdue", "last_actor",
-                "last_ref")  # fmt: skip
+def report_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option(
+        "--calendar",
+        "calendar_file",
+        metavar="FILE",
+        help="Local calendar TOML: extra days off and make-up working days.",
+    )(f)
+    f = click.option("--threshold", "thresholds", multiple=True, metavar="STATE=N|STATE=Nwd",
+                     help="Override a state's threshold: N calendar days or N working days "
+                     "(wd).")(f)  # fmt: skip
+    return click.option("--as-of", help="Judge the portfolio as it stood on this date.")(f)
+
+
+def _judging(as_of: str | None, thresholds: Any, calendar_file: str | None) -> dict[str, Any]:
+    from workflow.reports import parse_overrides, work_calendar
+
+    return {"as_of": _date(as_of), "overrides": parse_overrides(thresholds),
+            "calendar": work_calendar(calendar_file)}  # fmt: skip
 
 
 @report.command("stalled")
-@_report_options
+@report_options
 @click.option("--state", help="Only clusters in this state.")
 @click.option("--locality", help=LOCALITY_HELP)
-@_format_option()
+@fmt_option()
 @click.option("--fail-on-stalled", is_flag=True, help="Exit 3 when any cluster is stalled.")
 @pass_env
-def report_stalled(env: Env, as_of: str | None, thresholds: tuple[str, ...],
-                   calendar_file: str | None, state: str | None, locality: str | None, fmt: str,
-                   fail_on_stalled: bool) -> None:  # fmt: skip
+def report_stalled(env: Env, fmt: str, fail_on_stalled: bool, state: str | None,
+                   locality: str | None, **judging: Any) -> None:  # fmt: skip
     """Clusters longer in their step than its threshold allows."""
     from workflow.reports import stalled
 
-    rows = stalled(
-        env.uow(readonly=True),
-        as_of=_date(as_of),
-        overrides=_overrides(thresholds),
-        state=state,
-        locality=locality,
-        calendar=_calendar(calendar_file),
-    )
-    data = [
-        {k: (getattr(r, k).isoformat() if k == "since" else getattr(r, k)) for k in STALLED_KEYS}
-        for r in rows
-    ]
-    if fmt == "json":
-        print_json(data)
-    elif fmt == "csv":
-        print_csv(STALLED_KEYS, [[d[k] for k in STALLED_KEYS] for d in data])
-    elif not data:
-        click.echo("No stalled clusters.")
-    else:
-        print_table(
-            ["Code", "Name", "State", "Since", "Days", "WD", "Limit", "Over"],
-            [
-                [
-                    d["code"],
-                    d["name"],
-                    _label(d["state"], env.lang),
-                    _dmy(d["since"]),
-                    d["days_in_state"],
-                    d["working_days_in_state"],
-                    f"{d['threshold']}{'wd' if d['unit'] == 'working_days' else 'd'}",
-                    d["overdue"],
-                ]
-                for d in data
-            ],
-            shrink=(1, 2),
-        )
+    rows = stalled(env.uow(readonly=True), state=state, locality=locality, **_judging(**judging))
+    env.emit(rows, "STALLED", fmt)
     if fail_on_stalled and rows:
         sys.exit(3)
 
 
 @report.command("bottlenecks")
-@_report_options
-@_format_option()
+@report_options
+@fmt_option()
 @pass_env
-def report_bottlenecks(env: Env, as_of: str | None, thresholds: tuple[str, ...],
-                       calendar_file: str | None, fmt: str) -> None:  # fmt: skip
+def report_bottlenecks(env: Env, fmt: str, **judging: Any) -> None:
     """Per step: active, stalled, dwell times and rework; names the worst step."""
+    from workflow import render, views
     from workflow.reports import bottlenecks
 
-    data = bottlenecks(
-        env.uow(readonly=True),
-        as_of=_date(as_of),
-        overrides=_overrides(thresholds),
-        calendar=_calendar(calendar_file),
-    )
-    _print_bottlenecks(env, data, fmt)
-
-
-def _print_bottlenecks(env: Env, data: dict[str, Any], fmt: str) -> None:
+    report = bottlenecks(env.uow(readonly=True), **_judging(**judging))
     if fmt == "json":
-        print_json(data)
+        render.write_json(views.bottlenecks_data(report), sys.stdout.buffer)
         return
-    keys = list(data["states"][0].keys())
-    rows = [[e[k] for k in keys] for e in data["states"]]
-    if fmt == "csv":
-        print_csv(keys, rows)
-        return
-    print_table(
-        ["State", "Active", "Stalled", "Med.days", "Done", "Med.done", "P90 done", "Rework"],
-        [[_label(r[0], env.lang), *("-" if v is None else v for v in r[1:])] for r in rows],
-        shrink=(0,),
-    )
-    worst = data["bottleneck"]
-    click.echo(
-        f"Bottleneck on {_dmy(data['as_of'])}: {_label(worst, env.lang) if worst else 'none'}"
-    )
+    env.emit(report.states, "STEPS", fmt)
+    if fmt == "table":
+        click.echo(views.bottleneck_line(report, env.lang))
 
 
 @report.command("funnel")
 @click.option("--as-of", help="Count clusters as they stood on this date.")
 @click.option("--locality", help=LOCALITY_HELP)
-@_format_option()
+@fmt_option()
 @pass_env
 def report_funnel(env: Env, as_of: str | None, locality: str | None, fmt: str) -> None:
     """How many clusters are in each step, every step listed."""
+    from workflow import render, views
     from workflow.reports import funnel
 
-    data = funnel(env.uow(readonly=True), as_of=_date(as_of), locality=locality)
-    _print_funnel(env, data, fmt)
-
-
-def _print_funnel(env: Env, data: dict[str, Any], fmt: str) -> None:
+    report = funnel(env.uow(readonly=True), as_of=_date(as_of), locality=locality)
     if fmt == "json":
-        print_json(data)
-    elif fmt == "csv":
-        print_csv(["state", "count"], [[e["state"], e["count"]] for e in data["states"]])
+        render.write_json(views.funnel_data(report), sys.stdout.buffer)
     else:
-        print_table(
-            ["State", "Clusters"],
-            [[_label(e["state"], env.lang), e["count"]] for e in data["states"]],
-        )
+        env.emit(report.states, "FUNNEL", fmt)
 
 
 @cli.group("calendar")
@@ -802,34 +476,16 @@ def calendar_group() -> None:
 
 
 @calendar_group.command("list")
-@click.option("--year", type=int, required=True, help="Calendar year.")
+@click.option("--year", type=int, required=True, help="Calendar year (1900-2200).")
 @click.option("--calendar", "calendar_file", metavar="FILE", help="Local calendar TOML.")
-@_format_option()
-def calendar_list(year: int, calendar_file: str | None, fmt: str) -> None:
+@fmt_option()
+@click.pass_context
+def calendar_list(ctx: click.Context, year: int, calendar_file: str | None, fmt: str) -> None:
     """Weekdays that are not worked and weekend days that are."""
-    if not 1900 <= year <= 2200:
-        from workflow.errors import InvalidInput
+    from workflow.reports import work_calendar
 
-        raise InvalidInput(f"year {year} is out of range (1900-2200)")
-    days = _calendar(calendar_file).exceptions(year)
-    data = [{"date": d.isoformat(), "weekday": d.strftime("%a"), "working": w, "name": n}
-            for d, n, w in days]  # fmt: skip
-    if fmt == "json":
-        print_json(data)
-    elif fmt == "csv":
-        print_csv(["date", "weekday", "working", "name"], [list(e.values()) for e in data])
-    else:
-        print_table(
-            ["Date", "Day", "Kind", "Name"],
-            [
-                [_dmy(e["date"]), e["weekday"], "working" if e["working"] else "day off", e["name"]]
-                for e in data
-            ],
-            shrink=(3,),
-        )
-
-
-# -- audit
+    env = ctx.find_object(Env) or Env(None, None, "en")
+    env.emit(work_calendar(calendar_file).exceptions_in(year), "CALENDAR", fmt)
 
 
 @cli.group()
@@ -842,51 +498,28 @@ def audit() -> None:
 @pass_env
 def audit_verify(env: Env, against: str | None) -> None:
     """Recompute every hash chain and replay every history."""
-    from workflow.audit import verify
-    from workflow.errors import InvalidInput
+    from workflow.audit import read_checkpoint, verify
 
-    checkpoint = None
-    if against:
-        try:
-            with open(against, encoding="utf-8") as fh:
-                checkpoint = json.load(fh)
-        except (OSError, ValueError) as exc:
-            raise InvalidInput(f"cannot read checkpoint {against}: {exc}") from None
-    result = verify(env.uow(readonly=True), against=checkpoint)
-    if result.ok:
-        # The first line is exactly the contract's, so scripts can match it.
-        click.echo(f"OK: {result.clusters} clusters, {result.transitions} transitions verified")
-        if against:
-            click.echo(f"OK: everything covered by {against} is present and unchanged")
-        return
-    for problem in result.problems:
-        click.echo(f"BROKEN {problem}")
-    click.echo(
-        f"Error: {len(result.problems)} problem(s) in {result.clusters} clusters, "
-        f"{result.transitions} transitions",
-        err=True,
-    )
-    sys.exit(1)
+    result = verify(env.uow(readonly=True), against=read_checkpoint(against))
+    click.echo("\n".join(result.lines(against)))
+    if not result.ok:
+        _fail(f"{len(result.problems)} problem(s) in {result.clusters} clusters, "
+              f"{result.transitions} transitions", 1)  # fmt: skip
 
 
 @audit.command("checkpoint")
 @click.option("--out", metavar="FILE", help="Write here instead of standard output.")
 @pass_env
 def audit_checkpoint(env: Env, out: str | None) -> None:
-    """Write a root hash over every cluster's head, to keep outside the database."""
+    """Write every cluster's head and their root hash, to keep outside the database."""
     from workflow.checkpoints import checkpoint
 
     text = json.dumps(checkpoint(env.uow(readonly=True)), ensure_ascii=False, indent=2) + "\n"
-    if out:
-        with open(out, "x", encoding="utf-8") as fh:
-            fh.write(text)
-        click.echo(f"Checkpoint written to {out}")
-    else:
-        click.echo(text, nl=False)
-
-
-LOG_KEYS = ("recorded_at", "code", "seq", "event", "from_state", "to_state", "effective_at",
-            "actor", "ref", "note", "hash", "db_user", "backdated_days")  # fmt: skip
+    if not out:
+        return click.echo(text, nl=False)
+    with open(out, "x", encoding="utf-8") as fh:
+        fh.write(text)
+    click.echo(f"Checkpoint written to {out}")
 
 
 @audit.command("log")
@@ -900,7 +533,7 @@ LOG_KEYS = ("recorded_at", "code", "seq", "event", "from_state", "to_state", "ef
     is_flag=True,
     help="Only entries whose actor is not the user of the login that wrote them.",
 )
-@_format_option()
+@fmt_option()
 @pass_env
 def audit_log(env: Env, since: str | None, until: str | None, who: str | None,
               cluster: str | None, event: str | None, mismatch: bool,
@@ -909,36 +542,8 @@ def audit_log(env: Env, since: str | None, until: str | None, who: str | None,
     from workflow.audit import log
     from workflow.ports import LogFilter
 
-    entries = log(
-        env.uow(readonly=True),
-        LogFilter(_date(since), _date(until), who, cluster, event, mismatch),
-    )
-    if fmt == "json":
-        print_json(entries)
-    elif fmt == "csv":
-        print_csv(LOG_KEYS, ([e.get(k) for k in LOG_KEYS] for e in entries))
-    else:
-        print_table(
-            ["Recorded", "Code", "#", "Event", "To", "Effective", "Actor", "Login", "Back"],
-            [
-                [
-                    _dmy(e["recorded_at"][:10]),
-                    e["code"],
-                    e["seq"],
-                    e["event"],
-                    e["to_state"],
-                    _dmy(e["effective_at"][:10]),
-                    e["actor"],
-                    e.get("db_user"),
-                    f"!{e['backdated_days']}d" if "backdated_days" in e else "",
-                ]
-                for e in entries
-            ],
-            shrink=(1, 4, 6, 7),
-        )
-
-
-# -- users
+    f = LogFilter(_date(since), _date(until), who, cluster, event, mismatch)
+    env.emit(log(env.uow(readonly=True), f), "LOG", fmt)
 
 
 @cli.group()
@@ -952,9 +557,8 @@ ROLE_CHOICE = click.Choice(["staff", "supervisor", "auditor", "admin"])
 @user.command("add")
 @click.argument("name")
 @click.option("--role", type=ROLE_CHOICE, required=True, help="What the user may do.")
-@click.option("--login", metavar="LOGIN",
-              help="The database login (OS login on SQLite) that acts as this user. "
-              "Default: NAME.")  # fmt: skip
+@click.option("--login", metavar="LOGIN", help="The database login (OS login on SQLite) that "
+              "acts as this user. Default: NAME.")  # fmt: skip
 @pass_env
 def user_add(env: Env, name: str, role: str, login: str | None) -> None:
     """Register a user (the first one must be an admin)."""
@@ -965,46 +569,14 @@ def user_add(env: Env, name: str, role: str, login: str | None) -> None:
 
 
 @user.command("list")
-@_format_option()
+@fmt_option()
 @pass_env
 def user_list(env: Env, fmt: str) -> None:
     """List users and their roles."""
-    from workflow.clock import iso_local
-    from workflow.users import list_users
-
-    users = list_users(env.uow(readonly=True))
-    data = [{"name": u.name, "role": u.role, "enabled": u.enabled,
-             "created_at": iso_local(u.created_at), "created_by": u.created_by}
-            for u in users]  # fmt: skip
-    if fmt == "json":
-        print_json(data)
-    elif fmt == "csv":
-        print_csv(["name", "role", "enabled", "created_at", "created_by"],
-                  [list(d.values()) for d in data])  # fmt: skip
-    elif not data:
-        click.echo(SINGLE_USER)
-    else:
-        print_table(
-            ["Name", "Role", "Enabled", "Login", "Created", "By"],
-            [
-                [
-                    d["name"],
-                    d["role"],
-                    "yes" if d["enabled"] else "no",
-                    u.login,
-                    _dmy(d["created_at"][:10]),
-                    d["created_by"],
-                ]
-                for d, u in zip(data, users, strict=True)
-            ],
-            shrink=(0, 3, 5),
-        )
-
-
-SINGLE_USER = (
-    "Single-user mode: no users are registered, so anyone may do anything. "
-    "Add an admin with `ccn user add NAME --role admin`."
-)
+    users = _users(env)
+    if users or fmt != "table":
+        return env.emit(users, "USERS", fmt)
+    click.echo(SINGLE_USER)
 
 
 @user.command("disable")
@@ -1014,8 +586,7 @@ def user_disable(env: Env, name: str) -> None:
     """Disable a user; their past entries stay as recorded."""
     from workflow.users import disable_user
 
-    u = disable_user(env.uow(), name, actor=env.actor)
-    click.echo(f"Disabled user {u.name}.")
+    click.echo(f"Disabled user {disable_user(env.uow(), name, actor=env.actor).name}.")
 
 
 @user.command("enable")
@@ -1025,8 +596,7 @@ def user_enable(env: Env, name: str) -> None:
     """Enable a disabled user again."""
     from workflow.users import enable_user
 
-    u = enable_user(env.uow(), name, actor=env.actor)
-    click.echo(f"Enabled user {u.name}.")
+    click.echo(f"Enabled user {enable_user(env.uow(), name, actor=env.actor).name}.")
 
 
 @user.command("role")
@@ -1041,47 +611,14 @@ def user_role(env: Env, name: str, role: str) -> None:
     click.echo(f"User {u.name} is now {u.role}.")
 
 
-USER_LOG_KEYS = ("seq", "recorded_at", "user", "action", "role", "enabled", "login", "actor",
-                 "db_user", "hash")  # fmt: skip
-
-
 @user.command("log")
-@_format_option()
+@fmt_option()
 @pass_env
 def user_log(env: Env, fmt: str) -> None:
     """Every change to users: what, who made it, when, from which login."""
-    from workflow.clock import iso_local
     from workflow.users import user_log
 
-    data = [
-        {"seq": c.seq, "recorded_at": iso_local(c.recorded_at), "user": c.user_name,
-         "action": c.action, "role": c.role, "enabled": enabled, "login": login,
-         "actor": c.actor, "db_user": c.db_user, "hash": c.hash}
-        for c, enabled, login in user_log(env.uow(readonly=True))
-    ]  # fmt: skip
-    if fmt == "json":
-        print_json(data)
-    elif fmt == "csv":
-        print_csv(USER_LOG_KEYS, [[d[k] for k in USER_LOG_KEYS] for d in data])
-    else:
-        print_table(
-            ["#", "Recorded", "User", "Action", "Role", "Enabled", "Login", "By", "By login"],
-            [
-                [
-                    "-" if d["seq"] is None else d["seq"],
-                    _dmy(d["recorded_at"][:10]),
-                    d["user"],
-                    d["action"],
-                    d["role"],
-                    {True: "yes", False: "no", None: "?"}[d["enabled"]],
-                    d["login"],
-                    d["actor"],
-                    d["db_user"],
-                ]
-                for d in data
-            ],
-            shrink=(2, 6, 7, 8),
-        )
+    env.emit(user_log(env.uow(readonly=True)), "USER_LOG", fmt)
 
 
 @user.command("grants")
@@ -1089,19 +626,9 @@ def user_log(env: Env, fmt: str) -> None:
 @pass_env
 def user_grants(env: Env, login: str) -> None:
     """Print the SQL that lets a PostgreSQL LOGIN use this database (run it as the owner)."""
-    from sqlalchemy.engine import make_url
+    from db.grants import grants_for
 
-    from db.grants import grant_statements
-    from workflow.errors import InvalidInput
-
-    url = make_url(env.url()[0])
-    if url.get_backend_name() != "postgresql":
-        raise InvalidInput("grants are for PostgreSQL; SQLite has no logins")
-    for statement in grant_statements(login, url.database or "postgres"):
-        click.echo(statement + ";")
-
-
-# -- database
+    click.echo("\n".join(f"{s};" for s in grants_for(env.url()[0], login)))
 
 
 @cli.group("db")
@@ -1120,89 +647,27 @@ def db_backup(env: Env, file: str) -> None:
     click.echo(f"Backed up to {path} ({pages} pages).")
 
 
-# -- workflow
-
-
 @cli.group("workflow")
 def workflow_group() -> None:
     """Inspect the workflow definition."""
 
 
 @workflow_group.command("show")
-@_format_option(("table", "json"))
+@fmt_option("table", "json")
 @pass_env
 def workflow_show(env: Env, fmt: str) -> None:
     """Print the default workflow definition."""
     from states import default_definition
+    from workflow import render, views
 
     d = default_definition()
     if fmt == "json":
-        print_json(
-            {
-                "name": d.name,
-                "version": d.version,
-                "initial": d.initial,
-                "terminal": list(d.terminal),
-                "main_line": list(d.main_line),
-                "backdate_limit_days": d.backdate_limit_days,
-                "states": [
-                    {
-                        "name": s.name,
-                        "label_vi": s.label_vi,
-                        "label_en": s.label_en,
-                        "threshold": None
-                        if s.threshold is None
-                        else {"value": s.threshold.value, "unit": s.threshold.unit},
-                        "requires": list(s.requires),
-                    }
-                    for s in d.states
-                ],
-                "events": [
-                    {
-                        "name": e.name,
-                        "target": e.target,
-                        "roles": list(e.roles),
-                        "requires": list(e.requires),
-                        "moves": [list(m) for m in e.moves],
-                    }
-                    for e in d.events
-                ],
-                "roles": {k: list(v) for k, v in d.roles},
-                "sha256": d.sha256,
-            }
-        )
-        return
-    click.echo(f"Workflow {d.key}: {d.label_vi if env.lang == 'vi' else d.label_en}")
-    click.echo(f"sha256 {d.sha256}")
+        return render.write_json(views.definition_data(d), sys.stdout.buffer)
+    click.echo(f"Workflow {d.key}: {d.label_vi if env.lang == 'vi' else d.label_en}\n"
+               f"sha256 {d.sha256}\n")  # fmt: skip
+    env.emit(d.states, "DEFINITION_STATES", fmt)
     click.echo()
-    print_table(
-        ["State", "Label", "Threshold", "Requires"],
-        [
-            [
-                s.name,
-                s.label(env.lang),
-                str(s.threshold) if s.threshold else "-",
-                ", ".join(s.requires) or "-",
-            ]
-            for s in d.states
-        ],
-        shrink=(1,),
-    )
-    click.echo()
-    print_table(
-        ["Event", "Roles", "Requires", "From -> to"],
-        [
-            [
-                e.name,
-                ", ".join(e.roles),
-                ", ".join(e.requires) or "-",
-                f"{len(e.moves)} moves"
-                if len(e.moves) > 2
-                else "; ".join(f"{a}->{b}" for a, b in e.moves),
-            ]
-            for e in d.events
-        ],
-    )
+    env.emit(d.events, "DEFINITION_EVENTS", fmt)
 
 
 @workflow_group.command("diagram")
@@ -1214,65 +679,32 @@ def workflow_diagram() -> None:
     click.echo(mermaid(default_definition()))
 
 
-# -- demo
-
-
 @cli.command()
 @click.option("--dir", "directory", type=click.Path(file_okay=False), help="Where to put demo.db.")
 def demo(directory: str | None) -> None:
     """Build a demo DB with the Lạng Sơn portfolio and show it."""
-    import tempfile
-    from pathlib import Path
-
-    from db import open_engine, to_url
-    from db.schema import upgrade
-    from workflow.demo import seed
-    from workflow.services import list_clusters
-
-    folder = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="ccn-demo-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "demo.db"
-    for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-        stale.unlink(missing_ok=True)
-    env = Env(str(path), "demo", "en")
-    upgrade(open_engine(to_url(str(path)), create_dir=True))
-    seed(env.uow)
-    views = list_clusters(env.uow(readonly=True))
-    click.echo(f"Demo portfolio: Lạng Sơn, {len(views)} clusters.")
-    click.echo()
-    _print_clusters(env, views, "table")
-    from workflow.demo import DEMO_AS_OF
+    from db.schema import fresh_sqlite
+    from workflow.demo import DEMO_AS_OF, seed
     from workflow.reports import bottlenecks, funnel, stalled
+    from workflow.services import list_clusters
+    from workflow.views import bottleneck_line
 
-    as_of = DEMO_AS_OF.strftime("%d/%m/%Y")
-    click.echo()
-    click.echo(f"Funnel on {as_of}:")
-    _print_funnel(env, funnel(env.uow(readonly=True), as_of=DEMO_AS_OF), "table")
-    click.echo()
-    click.echo(f"Stalled on {as_of}:")
-    rows = stalled(env.uow(readonly=True), as_of=DEMO_AS_OF)
-    print_table(
-        ["Code", "State", "Since", "Days", "WD", "Limit", "Over"],
-        [
-            [
-                r.code,
-                _label(r.state, "en"),
-                r.since.strftime("%d/%m/%Y"),
-                r.days_in_state,
-                r.working_days_in_state,
-                f"{r.threshold}{'wd' if r.unit == 'working_days' else 'd'}",
-                r.overdue,
-            ]
-            for r in rows
-        ],
-    )
-    click.echo()
-    click.echo(f"Steps on {as_of}:")
-    _print_bottlenecks(env, bottlenecks(env.uow(readonly=True), as_of=DEMO_AS_OF), "table")
-    click.echo()
-    click.echo(f"Demo database: {path}")
-    click.echo(f"Explore it, e.g.: ccn --db {path} history HT1")
-    click.echo(f"                  ccn --db {path} report stalled --as-of 30/06/2025")
+    path = fresh_sqlite(directory, "demo.db", prefix="ccn-demo-")
+    env = Env(str(path), "demo", "en")
+    seed(env.uow)
+    clusters, on = list_clusters(env.uow(readonly=True)), DEMO_AS_OF.strftime("%d/%m/%Y")
+    click.echo(f"Demo portfolio: Lạng Sơn, {len(clusters)} clusters.\n")
+    env.emit(clusters, "CLUSTERS", "table")
+    click.echo(f"\nFunnel on {on}:")
+    env.emit(funnel(env.uow(readonly=True), as_of=DEMO_AS_OF).states, "FUNNEL", "table")
+    click.echo(f"\nStalled on {on}:")
+    env.emit(stalled(env.uow(readonly=True), as_of=DEMO_AS_OF), "STALLED", "table")
+    click.echo(f"\nSteps on {on}:")
+    steps = bottlenecks(env.uow(readonly=True), as_of=DEMO_AS_OF)
+    env.emit(steps.states, "STEPS", "table")
+    click.echo(f"{bottleneck_line(steps, 'en')}\n\nDemo database: {path}\n"
+               f"Explore it, e.g.: ccn --db {path} history HT1\n"
+               f"                  ccn --db {path} report stalled --as-of 30/06/2025")  # fmt: skip
 
 
 def main() -> None:

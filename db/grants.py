@@ -23,3 +23,15 @@ def _ident(name: str) -> str:
 
 def grant_statements(login: str, database: str) -> list[str]:
     return [g.format(login=_ident(login), database=_ident(database)) for g in GRANTS]
+
+
+def grants_for(url: str, login: str) -> list[str]:
+    """The grants for `login` on the database at `url`; SQLite has no logins."""
+    from sqlalchemy.engine import make_url
+
+    from workflow.errors import InvalidInput
+
+    u = make_url(url)
+    if u.get_backend_name() != "postgresql":
+        raise InvalidInput("grants are for PostgreSQL; SQLite has no logins")
+    return grant_statements(login, u.database or "postgres")

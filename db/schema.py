@@ -81,3 +81,37 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
         command.upgrade(alembic_config(engine), revision)
     _checked.discard(str(engine.url))
     return before, current_revision(engine)
+
+
+def init_database(url: str, source: str) -> str:
+    """Create or upgrade the schema at `url`; say what happened."""
+    from .engine import open_engine
+
+    engine = open_engine(url, create_dir=True)
+    try:
+        before, after = upgrade(engine)
+    finally:
+        engine.dispose()
+    where = f"{describe(url)} (from {source})"
+    if before == after:
+        return f"Database {where} is up to date (schema {after})."
+    if before is None:
+        return f"Initialised database {where} (schema {after})."
+    return f"Upgraded database {where} from schema {before} to {after}."
+
+
+def fresh_sqlite(directory: str | None, name: str, prefix: str) -> Path:
+    """A new, initialised SQLite file `name` in `directory` (a new temporary one if None)."""
+    import tempfile
+
+    from .engine import open_engine, to_url
+
+    folder = Path(directory) if directory else Path(tempfile.mkdtemp(prefix=prefix))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        stale.unlink(missing_ok=True)
+    engine = open_engine(to_url(str(path)), create_dir=True)
+    upgrade(engine)
+    engine.dispose()
+    return path

@@ -283,8 +283,11 @@ def test_demo_builds_its_own_database(tmp_path) -> None:
     assert out.startswith("Demo portfolio: Lạng Sơn, 15 clusters.\n")
     assert "Cụm công nghiệp Hợp Thành 1" in out
     assert f"Demo database: {tmp_path / 'demo.db'}" in out
-    stalled = out.split("Stalled on 31/12/2025:")[1].split("Steps on")[0]
-    states = {line.split()[1] for line in stalled.splitlines()[3:] if line.strip()}
+    stalled = out.split("Stalled on 31/12/2025:")[1].split("Steps on")[0].splitlines()
+    # The standard stalled table: read the State column where its header starts.
+    start = stalled[1].index("State")
+    end = start + len(stalled[2].split("  ")[2])
+    states = {line[start:end].strip() for line in stalled[3:] if line.strip()}
     assert {"Establishment", "Infrastructure"} <= states
     funnel = out.split("Funnel on 31/12/2025:")[1].split("Stalled on")[0]
     counts = {" ".join(line.split()[:-1]): line.split()[-1] for line in funnel.splitlines()[3:]

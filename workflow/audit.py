@@ -11,6 +11,7 @@ from states import Definition, default_definition, definition_problem
 from . import checkpoints, clock
 from .attributes import facts_from
 from .chain import hash_of
+from .errors import InvalidInput
 from .identity import mismatch_rule
 from .model import GENESIS, Transition
 from .ports import ChainHead, LogFilter, UnitOfWork
@@ -37,6 +38,30 @@ class Verification:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def lines(self, against: str | None = None) -> list[str]:
+        """What `audit verify` prints on standard output."""
+        if not self.ok:
+            return [f"BROKEN {p}" for p in self.problems]
+        # The first line is exactly the contract's, so scripts can match it.
+        ok = [f"OK: {self.clusters} clusters, {self.transitions} transitions verified"]
+        if against:
+            ok.append(f"OK: everything covered by {against} is present and unchanged")
+        return ok
+
+
+def read_checkpoint(path: str | None) -> dict[str, Any] | None:
+    """A checkpoint file as JSON; a file that cannot be read is a one-line error."""
+    if not path:
+        return None
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data: dict[str, Any] = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"cannot read checkpoint {path}: {exc}") from None
+    return data
 
 
 def check_chain(
@@ -181,7 +206,13 @@ def verify(uow: UnitOfWork, against: dict[str, Any] | None = None) -> Verificati
     return result
 
 
-def log(uow: UnitOfWork, f: LogFilter) -> Iterator[dict[str, Any]]:
+@dataclass(frozen=True)
+class LogEntry:
+    entry: Transition
+    backdated_days: int | None  # recorded this long after it took effect, over the limit
+
+
+def log(uow: UnitOfWork, f: LogFilter) -> Iterator[LogEntry]:
     """Entries across all clusters by recorded time; backdated ones carry backdated_days."""
     limit = default_definition().backdate_limit_days
     with uow:
@@ -189,22 +220,5 @@ def log(uow: UnitOfWork, f: LogFilter) -> Iterator[dict[str, Any]]:
         for t in uow.audit.log(f):
             if mismatch is not None and not mismatch(t.actor, t.db_user):
                 continue
-            entry: dict[str, Any] = {
-                "code": t.code,
-                "seq": t.seq,
-                "event": t.event,
-                "from_state": t.from_state,
-                "to_state": t.to_state,
-                "effective_at": clock.iso_local(t.effective_at),
-                "recorded_at": clock.iso_local(t.recorded_at),
-                "actor": t.actor,
-                "ref": t.ref,
-                "note": t.note,
-                "hash": t.hash,
-            }
-            if t.db_user is not None:
-                entry["db_user"] = t.db_user
             back = (clock.local_date(t.recorded_at) - t.effective_on).days
-            if back > limit:
-                entry["backdated_days"] = back
-            yield entry
+            yield LogEntry(t, back if back > limit else None)

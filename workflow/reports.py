@@ -8,7 +8,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from states import Definition, Threshold, default_definition
 
@@ -43,8 +42,52 @@ class StalledRow:
         return count / self.threshold
 
 
-def parse_overrides(items: Iterable[str], known: Sequence[str]) -> dict[str, Threshold]:
+@dataclass(frozen=True)
+class StepRow:
+    """One step of the bottleneck report."""
+
+    state: str
+    active: int
+    stalled: int
+    median_days_active: float | int | None
+    completed: int
+    median_days_completed: float | int | None
+    p90_days_completed: int | None
+    rework: int
+
+
+@dataclass(frozen=True)
+class Bottlenecks:
+    as_of: date
+    bottleneck: str | None  # the step with most stalled clusters
+    states: list[StepRow]
+
+
+@dataclass(frozen=True)
+class FunnelRow:
+    state: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Funnel:
+    as_of: date
+    states: list[FunnelRow]
+
+
+def work_calendar(path: str | None = None) -> WorkCalendar:
+    """The working-day calendar: national holidays, plus a local calendar file if any."""
+    from .workdays import load_calendar
+
+    path = path or default_definition().calendar
+    return WorkCalendar(load_calendar(path) if path else None)
+
+
+def parse_overrides(
+    items: Iterable[str], known: Sequence[str] | None = None
+) -> dict[str, Threshold]:
     """`STATE=N` (calendar days) or `STATE=Nwd` (working days)."""
+    known = default_definition().state_names if known is None else known
     result: dict[str, Threshold] = {}
     for item in items:
         m = _OVERRIDE.fullmatch(item.strip())
@@ -178,7 +221,7 @@ def bottlenecks(
     as_of: date | None = None,
     overrides: Mapping[str, Threshold] | None = None,
     calendar: WorkCalendar | None = None,
-) -> dict[str, Any]:
+) -> Bottlenecks:
     day = as_of or clock.today()
     with uow:
         judge = _Judge(uow, day, overrides or {}, calendar or WorkCalendar())
@@ -200,36 +243,29 @@ def bottlenecks(
                 for t in standing(h.entries)
                 if t.event == "send_back" and t.effective_on <= day
             )
-    states = []
-    for s in _state_order([*active, *dwell]):
-        states.append(
-            {
-                "state": s,
-                "active": active[s].total(),
-                "stalled": stalled_count[s],
-                "median_days_active": _median(active[s]),
-                "completed": dwell[s].total(),
-                "median_days_completed": _median(dwell[s]),
-                "p90_days_completed": _p90(dwell[s]),
-                "rework": rework.get(s, 0),
-            }
+    states = [
+        StepRow(
+            state=s,
+            active=active[s].total(),
+            stalled=stalled_count[s],
+            median_days_active=_median(active[s]),
+            completed=dwell[s].total(),
+            median_days_completed=_median(dwell[s]),
+            p90_days_completed=_p90(dwell[s]),
+            rework=rework.get(s, 0),
         )
+        for s in _state_order([*active, *dwell])
+    ]
     worst = max(
-        (e for e in states if e["stalled"] > 0),
-        key=lambda e: (e["stalled"], e["median_days_active"] or 0),
+        (e for e in states if e.stalled > 0),
+        key=lambda e: (e.stalled, e.median_days_active or 0),
         default=None,
     )
-    return {"as_of": day.isoformat(), "bottleneck": worst["state"] if worst else None,
-            "states": states}  # fmt: skip
+    return Bottlenecks(day, worst.state if worst else None, states)
 
 
-def funnel(
-    uow: UnitOfWork, *, as_of: date | None = None, locality: str | None = None
-) -> dict[str, Any]:
+def funnel(uow: UnitOfWork, *, as_of: date | None = None, locality: str | None = None) -> Funnel:
     day = as_of or clock.today()
     with uow:
         counts = Counter(p.state for p in positions(uow, day, locality))
-    return {
-        "as_of": day.isoformat(),
-        "states": [{"state": s, "count": counts[s]} for s in _state_order(counts)],
-    }
+    return Funnel(day, [FunnelRow(s, counts[s]) for s in _state_order(counts)])

@@ -163,6 +163,14 @@ class WorkCalendar:
             target = self._cum[lo] + n
         return date.fromordinal(self._first + bisect_left(self._cum, target, lo) - 1)
 
+    def exceptions_in(self, year: int) -> list[tuple[date, str, bool]]:
+        """`exceptions`, refusing a year outside what the calendar can know."""
+        if not 1900 <= year <= 2200:
+            from .errors import InvalidInput
+
+            raise InvalidInput(f"year {year} is out of range (1900-2200)")
+        return self.exceptions(year)
+
     def exceptions(self, year: int) -> list[tuple[date, str, bool]]:
         """Weekdays that are not worked and weekend days that are, as (date, name, is_working)."""
         first, last = date(year, 1, 1), date(year, 12, 31)

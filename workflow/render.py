@@ -1,0 +1,178 @@
+"""Output: one view declaration serves tables, JSON and CSV.
+
+A `View` lists its `Column`s once: the key (JSON and CSV), how to get the value from a
+typed read model, the table header in Vietnamese and English, how the table shows the
+cell, and which columns give way first when a table is too wide. `emit` writes rows of
+any read model in the format asked for. JSON is the text `json.dumps(indent=2,
+ensure_ascii=False)` would give, made by orjson's C encoder and written in large
+chunks: a report of 100,000 rows is never held whole as one string.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, BinaryIO
+
+from .clock import iso_local
+
+TABLE_WIDTH = 80
+CHUNK = 2000  # rows serialised per write
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: tuple[str, str] | None = None  # (en, vi); None: not in the table
+    get: Callable[[Any], Any] | None = None  # value for JSON/CSV; default: attribute `key`
+    show: Callable[[Any, str], Any] | None = None  # table cell from (row, lang)
+    shrink: bool = False  # gives way when the table is too wide
+    csv: bool = True
+    json: bool = True
+    optional: bool = False  # left out of JSON when None
+
+    def value(self, row: Any) -> Any:
+        return self.get(row) if self.get else getattr(row, self.key)
+
+
+@dataclass(frozen=True)
+class View:
+    columns: tuple[Column, ...]
+    empty: str | None = None  # the table's text when there are no rows
+
+    def data(self, row: Any) -> dict[str, Any]:
+        out = {}
+        for c in self.columns:
+            if c.json:
+                value = c.value(row)
+                if value is not None or not c.optional:
+                    out[c.key] = plain(value)
+        return out
+
+
+def plain(value: Any) -> Any:
+    """JSON/CSV form: dates ISO, instants ISO in Vietnam time, tuples as lists."""
+    if isinstance(value, datetime):
+        return iso_local(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def dmy(value: Any) -> str:
+    if isinstance(value, datetime):
+        value = date.fromisoformat(iso_local(value)[:10])
+    return value.strftime("%d/%m/%Y") if isinstance(value, date) else ""
+
+
+def cell(value: Any) -> str:
+    """How a table shows a value by default: one line, dates as DD/MM/YYYY."""
+    if value is None:
+        return ""
+    if isinstance(value, date | datetime):
+        return dmy(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return " ".join(str(value).split()) if isinstance(value, str) else str(value)
+
+
+def emit(
+    rows: Iterable[Any], view: View, fmt: str, lang: str = "en", out: BinaryIO | None = None
+) -> None:
+    out = out or sys.stdout.buffer
+    if fmt == "json":
+        write_json((view.data(r) for r in rows), out)
+    elif fmt == "csv":
+        from .csvio import write_csv
+
+        cols = [c for c in view.columns if c.csv]
+        text = io.StringIO(newline="")
+        write_csv(text, [c.key for c in cols], ([plain(c.value(r)) for c in cols] for r in rows))
+        out.write(text.getvalue().encode())
+    else:
+        table(rows, view, lang, out)
+    out.flush()
+
+
+def table(rows: Iterable[Any], view: View, lang: str, out: BinaryIO) -> None:
+    cols = [c for c in view.columns if c.header is not None]
+    lines = [[cell(c.show(r, lang) if c.show else c.value(r)) for c in cols] for r in rows]
+    if not lines and view.empty is not None:
+        out.write(f"{view.empty}\n".encode())
+        return
+    headers = [c.header[1 if lang == "vi" else 0] for c in cols]  # type: ignore[index]
+    shrink = [i for i, c in enumerate(cols) if c.shrink]
+    write_table(headers, lines, shrink, out)
+
+
+def write_table(
+    headers: Sequence[str], cells: list[list[str]], shrink: Sequence[int], out: BinaryIO
+) -> None:
+    """Aligned columns within 80 terminal cells; `shrink` columns give way first."""
+    widths = [width(h) for h in headers]
+    for row in cells:
+        widths = [max(w, width(c)) for w, c in zip(widths, row, strict=True)]
+    while sum(widths) + 2 * (len(widths) - 1) > TABLE_WIDTH and shrink:
+        widest = max(shrink, key=lambda i: widths[i])
+        if widths[widest] <= max(6, width(headers[widest])):
+            break
+        widths[widest] -= 1
+    cut = [[_cut(c, w) for c, w in zip(row, widths, strict=True)] for row in cells]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v + " " * (w - width(v)) for v, w in zip(values, widths, strict=True))
+
+    text = [line(headers).rstrip(), "  ".join("-" * w for w in widths)]
+    text += [line(row).rstrip() for row in cut]
+    out.write(("\n".join(text) + "\n").encode())
+
+
+def width(text: str) -> int:
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in text
+    )
+
+
+def _cut(text: str, limit: int) -> str:
+    if width(text) <= limit:
+        return text
+    out = ""
+    for ch in text:
+        if width(out + ch) > limit - 1:
+            break
+        out += ch
+    return out + "…"
+
+
+def write_json(data: Any, out: BinaryIO) -> None:
+    """`data` a dict, or an iterable of dicts written as one JSON list, chunk by chunk."""
+    import orjson
+
+    if isinstance(data, dict):
+        out.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+        return
+    first = True
+    batch: list[bytes] = []
+    for item in data:
+        # JSON text never holds a raw newline, so indenting every line is safe.
+        text = orjson.dumps(item, option=orjson.OPT_INDENT_2).replace(b"\n", b"\n  ")
+        batch.append((b"[\n  " if first else b",\n  ") + text)
+        first = False
+        if len(batch) >= CHUNK:
+            out.write(b"".join(batch))
+            batch.clear()
+    batch.append(b"[]\n" if first else b"\n]\n")
+    out.write(b"".join(batch))
+
+
+def write_lines(lines: Iterable[str], out: BinaryIO | None = None) -> None:
+    out = out or sys.stdout.buffer
+    out.write("".join(f"{line}\n" for line in lines).encode())
+    out.flush()

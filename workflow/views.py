@@ -1,0 +1,264 @@
+"""Every view `ccn` prints, declared once: JSON/CSV keys, table headers (en, vi), cells."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from states import default_definition
+
+from .render import Column, View, dmy
+
+C = Column
+
+
+def label(state: str | None, lang: str) -> str:
+    if state is None:
+        return ""
+    d = default_definition()
+    return d.state(state).label(lang) if d.has_state(state) else state
+
+
+def _state(key: str) -> Any:
+    return lambda row, lang: label(getattr(row, key), lang)
+
+
+def _limit(r: Any, _: str) -> str:
+    return f"{r.threshold}{'wd' if r.unit == 'working_days' else 'd'}"
+
+
+def _dash(key: str) -> Any:
+    return lambda row, _: "-" if getattr(row, key) is None else getattr(row, key)
+
+
+CLUSTERS = View(
+    (
+        C("code", ("Code", "Mã"), lambda v: v.cluster.code),
+        C("name", ("Name", "Tên"), lambda v: v.cluster.name, shrink=True),
+        C("locality", ("Locality", "Địa bàn"), lambda v: v.cluster.locality, shrink=True),
+        C("area_ha", get=lambda v: v.cluster.area_ha, csv=False),
+        C("developer", get=lambda v: v.cluster.developer, csv=False),
+        C("state", ("State", "Bước"), lambda v: v.cluster.state,
+          lambda v, lang: label(v.cluster.state, lang), shrink=True),
+        C("since", ("Since", "Từ ngày"), lambda v: v.since),
+        C("paused_days", csv=False),
+        C("days_in_state", ("Days", "Số ngày")),
+        C("resumes_to", csv=False),
+        C("allowed", csv=False),
+        C("next_state", csv=False),
+        C("workflow", get=lambda v: v.cluster.workflow, csv=False),
+    )
+)  # fmt: skip
+
+HISTORY = View(
+    (
+        C("seq", ("#", "#")),
+        C("event", ("Event", "Sự kiện")),
+        C("from_state"),
+        C("to_state", ("To", "Sang")),
+        C("effective_at", ("Effective", "Hiệu lực")),
+        C("recorded_at"),
+        C("actor", ("Actor", "Người ghi"), shrink=True),
+        C("login", ("Login", "Đăng nhập"), lambda t: t.db_user, shrink=True, json=False,
+          csv=False),
+        C("ref", ("Ref", "Văn bản"), shrink=True),
+        C("note", ("Note", "Ghi chú"), shrink=True),
+        C("data", get=lambda t: json.loads(t.data) if t.data else None, csv=False),
+    )
+)  # fmt: skip
+
+STALLED = View(
+    (
+        C("code", ("Code", "Mã")),
+        C("name", ("Name", "Tên"), shrink=True),
+        C("locality"),
+        C("state", ("State", "Bước"), show=_state("state"), shrink=True),
+        C("since", ("Since", "Từ ngày")),
+        C("paused_days"),
+        C("days_in_state", ("Days", "Ngày")),
+        C("working_days_in_state", ("WD", "Ngày LV")),
+        C("threshold", ("Limit", "Hạn"), show=_limit),
+        C("unit"),
+        C("overdue", ("Over", "Quá")),
+        C("last_actor"),
+        C("last_ref"),
+    ),
+    empty="No stalled clusters.",
+)  # fmt: skip
+
+STEPS = View(
+    (
+        C("state", ("State", "Bước"), show=_state("state"), shrink=True),
+        C("active", ("Active", "Đang")),
+        C("stalled", ("Stalled", "Chậm")),
+        C("median_days_active", ("Med.days", "TV ngày"), show=_dash("median_days_active")),
+        C("completed", ("Done", "Xong")),
+        C("median_days_completed", ("Med.done", "TV xong"),
+          show=_dash("median_days_completed")),
+        C("p90_days_completed", ("P90 done", "P90 xong"), show=_dash("p90_days_completed")),
+        C("rework", ("Rework", "Làm lại")),
+    )
+)  # fmt: skip
+
+FUNNEL = View(
+    (C("state", ("State", "Bước"), show=_state("state")), C("count", ("Clusters", "Số cụm")))
+)
+
+CALENDAR = View(
+    (
+        C("date", ("Date", "Ngày"), lambda e: e[0]),
+        C("weekday", ("Day", "Thứ"), lambda e: e[0].strftime("%a")),
+        C("working", ("Kind", "Loại"), lambda e: e[2],
+          lambda e, lang: ("working" if e[2] else "day off") if lang == "en"
+          else ("làm việc" if e[2] else "nghỉ")),
+        C("name", ("Name", "Tên"), lambda e: e[1], shrink=True),
+    )
+)  # fmt: skip
+
+LOG = View(
+    (
+        C("recorded_at", ("Recorded", "Ghi lúc"), lambda e: e.entry.recorded_at),
+        C("code", ("Code", "Mã"), lambda e: e.entry.code, shrink=True),
+        C("seq", ("#", "#"), lambda e: e.entry.seq),
+        C("event", ("Event", "Sự kiện"), lambda e: e.entry.event),
+        C("from_state", get=lambda e: e.entry.from_state),
+        C("to_state", ("To", "Sang"), lambda e: e.entry.to_state, shrink=True),
+        C("effective_at", ("Effective", "Hiệu lực"), lambda e: e.entry.effective_at),
+        C("actor", ("Actor", "Người ghi"), lambda e: e.entry.actor, shrink=True),
+        C("ref", get=lambda e: e.entry.ref),
+        C("note", get=lambda e: e.entry.note),
+        C("hash", get=lambda e: e.entry.hash),
+        C("db_user", ("Login", "Đăng nhập"), lambda e: e.entry.db_user, shrink=True,
+          optional=True),
+        C("backdated_days", ("Back", "Lùi"), optional=True,
+          show=lambda e, _: f"!{e.backdated_days}d" if e.backdated_days else ""),
+    )
+)  # fmt: skip
+
+USERS = View(
+    (
+        C("name", ("Name", "Tên"), shrink=True),
+        C("role", ("Role", "Vai trò")),
+        C("enabled", ("Enabled", "Bật")),
+        C("login", ("Login", "Đăng nhập"), shrink=True, json=False, csv=False),
+        C("created_at", ("Created", "Tạo ngày")),
+        C("created_by", ("By", "Bởi"), shrink=True),
+    )
+)  # fmt: skip
+
+USER_LOG = View(
+    (
+        C("seq", ("#", "#"), lambda e: e[0].seq,
+          lambda e, _: "-" if e[0].seq is None else e[0].seq),
+        C("recorded_at", ("Recorded", "Ghi lúc"), lambda e: e[0].recorded_at),
+        C("user", ("User", "Người dùng"), lambda e: e[0].user_name, shrink=True),
+        C("action", ("Action", "Thao tác"), lambda e: e[0].action),
+        C("role", ("Role", "Vai trò"), lambda e: e[0].role),
+        C("enabled", ("Enabled", "Bật"), lambda e: e[1],
+          lambda e, _: {True: "yes", False: "no", None: "?"}[e[1]]),
+        C("login", ("Login", "Đăng nhập"), lambda e: e[2], shrink=True),
+        C("actor", ("By", "Bởi"), lambda e: e[0].actor, shrink=True),
+        C("db_user", ("By login", "ĐN người sửa"), lambda e: e[0].db_user, shrink=True),
+        C("hash", get=lambda e: e[0].hash),
+    )
+)  # fmt: skip
+
+EXPORT_COLUMNS = ("code", "name", "locality", "area_ha", "developer", "state", "since", "ref")
+EXPORT = View(
+    tuple(
+        C(k, get=g)
+        for k, g in zip(
+            EXPORT_COLUMNS,
+            (lambda v: v.cluster.code, lambda v: v.cluster.name, lambda v: v.cluster.locality,
+             lambda v: v.cluster.area_ha, lambda v: v.cluster.developer,
+             lambda v: v.cluster.state, lambda v: v.cluster.since_on, lambda v: v.cluster.last_ref),
+            strict=True,
+        )
+    )
+)  # fmt: skip
+
+
+def bottlenecks_data(report: Any) -> dict[str, Any]:
+    return {
+        "as_of": report.as_of.isoformat(),
+        "bottleneck": report.bottleneck,
+        "states": [STEPS.data(r) for r in report.states],
+    }
+
+
+def funnel_data(report: Any) -> dict[str, Any]:
+    return {"as_of": report.as_of.isoformat(), "states": [FUNNEL.data(r) for r in report.states]}
+
+
+def bottleneck_line(report: Any, lang: str) -> str:
+    worst = label(report.bottleneck, lang) if report.bottleneck else "none"
+    return f"Bottleneck on {dmy(report.as_of)}: {worst}"
+
+
+def cluster_card(view: Any, lang: str) -> list[str]:
+    """`cluster show` as lines of `key: value`."""
+    data = CLUSTERS.data(view)
+    data["state"] = f"{label(data['state'], lang)} ({data['state']})"
+    data["since"] = dmy(view.since)
+    data["allowed"] = ", ".join(data["allowed"]) or "-"
+    if view.cluster.state == "suspended":
+        data["resumes_to"] = data["resumes_to"] or "(unknown: resume needs --to)"
+    else:
+        del data["resumes_to"]
+    return [f"{key + ':':<15}{'' if value is None else value}" for key, value in data.items()]
+
+
+DEFINITION_STATES = View(
+    (
+        C("name", ("State", "Bước")),
+        C("label", ("Label", "Nhãn"), show=lambda s, lang: s.label(lang), shrink=True),
+        C("threshold", ("Threshold", "Ngưỡng"), show=lambda s, _: str(s.threshold or "-")),
+        C("requires", ("Requires", "Cần có"), show=lambda s, _: ", ".join(s.requires) or "-"),
+    )
+)  # fmt: skip
+
+DEFINITION_EVENTS = View(
+    (
+        C("name", ("Event", "Sự kiện")),
+        C("roles", ("Roles", "Vai trò"), show=lambda e, _: ", ".join(e.roles)),
+        C("requires", ("Requires", "Cần có"), show=lambda e, _: ", ".join(e.requires) or "-"),
+        C("moves", ("From -> to", "Từ -> sang"),
+          show=lambda e, _: f"{len(e.moves)} moves" if len(e.moves) > 2
+          else "; ".join(f"{a}->{b}" for a, b in e.moves)),
+    )
+)  # fmt: skip
+
+
+def definition_data(d: Any) -> dict[str, Any]:
+    return {
+        "name": d.name,
+        "version": d.version,
+        "initial": d.initial,
+        "terminal": list(d.terminal),
+        "main_line": list(d.main_line),
+        "backdate_limit_days": d.backdate_limit_days,
+        "states": [
+            {
+                "name": s.name,
+                "label_vi": s.label_vi,
+                "label_en": s.label_en,
+                "threshold": None
+                if s.threshold is None
+                else {"value": s.threshold.value, "unit": s.threshold.unit},
+                "requires": list(s.requires),
+            }
+            for s in d.states
+        ],
+        "events": [
+            {
+                "name": e.name,
+                "target": e.target,
+                "roles": list(e.roles),
+                "requires": list(e.requires),
+                "moves": [list(m) for m in e.moves],
+            }
+            for e in d.events
+        ],
+        "roles": {k: list(v) for k, v in d.roles},
+        "sha256": d.sha256,
+    }
