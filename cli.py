@@ -7,7 +7,6 @@ Views (columns, headers, cells) are declared once in `workflow/views.py`; heavy 
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import sys
@@ -76,14 +75,11 @@ class Env:
     def actor(self) -> str:
         """On PostgreSQL the login's user (a claim naming anyone else is refused);
         elsewhere --actor, $CCN_ACTOR, the OS login's user, the OS login."""
+        from db.users import os_login
         from workflow.identity import acting_user
 
         claimed = self.actor_option or os.environ.get("CCN_ACTOR") or None
-        try:
-            login = getpass.getuser()
-        except (OSError, KeyError):
-            login = f"uid:{os.getuid()}"
-        return acting_user(self.uow(readonly=True), claimed, login)
+        return acting_user(self.uow(readonly=True), claimed, os_login())
 
     def url(self) -> tuple[str, str]:
         from db import resolve_url

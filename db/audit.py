@@ -28,12 +28,14 @@ class SqlAuditQueries:
     def chains(self) -> Iterator[tuple[ChainHead, list[Transition]]]:
         heads = {
             cid: ChainHead(code, f"{wn}@{wv}", state, origin, last_seq, head, since, since_on,
-                           {"name": name, "locality": loc, "area_ha": area, "developer": dev}, sha)
+                           {"name": name, "locality": loc, "area_ha": area, "developer": dev}, sha,
+                           (ck, lk, sk))
             for (cid, code, wn, wv, state, origin, last_seq, head, since, since_on, name, loc,
-                 area, dev, sha) in self.conn.execute(
+                 area, dev, sha, ck, lk, sk) in self.conn.execute(
                     select(C.id, C.code, W.name, W.version, C.state, C.suspended_from,
                            C.last_seq, C.head_hash, C.since, C.since_on, C.name, C.locality,
-                           C.area_ha, C.developer, W.sha256)
+                           C.area_ha, C.developer, W.sha256, C.code_key, C.locality_key,
+                           C.search_key)
                     .join(tables.workflows, W.id == C.workflow_id)
                 )
         }  # fmt: skip

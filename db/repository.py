@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Row, and_, bindparam, insert, select, update
 from states import Definition, definition_problem, parse_definition
 from workflow.errors import ConcurrentChange, StorageError
 from workflow.model import Cluster, Transition
-from workflow.text import fold
+from workflow.text import fold, search_keys
 from workflow.validate import code_key
 
 from . import bulk, tables
@@ -23,8 +23,6 @@ from .users import ANY_USER
 _CLUSTER_INSERT = ("id", "code", "code_key", "name", "locality", "area_ha", "developer",
                    "workflow_id", "state", "since", "since_on", "suspended_from", "version",
                    "last_seq", "head_hash", "locality_key", "search_key")  # fmt: skip
-# Folded text never holds it (fold turns it into a space), so no search spans two fields.
-KEY_SEPARATOR = "\x1f"
 _TRANSITION_INSERT = ("cluster_id", "seq", "event", "from_state", "to_state", "effective_at",
                       "effective_on", "recorded_at", "actor", "ref", "note", "prev_hash",
                       "hash", "db_user", "canon", "data", "code")  # fmt: skip
@@ -105,15 +103,6 @@ _HISTORY = (
     .where(C.code_key == bindparam("key"))
     .order_by(T.seq)
 )  # fmt: skip
-
-
-def search_keys(code: str, name: str, locality: str | None) -> tuple[str | None, str]:
-    """(locality_key, search_key) for a cluster row: what --locality and --search match.
-
-    Every write of code, name or locality must store these too, or the row is not found.
-    """
-    locality_key = None if locality is None else fold(locality)
-    return locality_key, KEY_SEPARATOR.join((fold(code), fold(name), locality_key or ""))
 
 
 def key_contains(column: Any, text: str | None) -> Any | None:

@@ -25,15 +25,23 @@ _SESSION = (
 
 
 def os_login() -> str:
-    """Who is logged in to this computer: SQLite has no logins of its own."""
-    import getpass
+    """The account this process runs as: SQLite has no logins of its own.
+
+    Read from the system's user database, never from $LOGNAME or $USER, which anyone
+    can set to another name.
+    """
+    import os
 
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no name for this uid (e.g. a bare container)
-        import os
+        import pwd
 
-        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except ImportError:  # Windows: no user database to ask
+        import getpass
+
+        return getpass.getuser()
+    except KeyError:  # no name for this uid (e.g. a bare container)
+        return f"uid {os.geteuid()}"
 
 
 class SqlUserDirectory:

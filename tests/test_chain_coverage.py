@@ -94,6 +94,14 @@ def test_an_amendment_cannot_be_reverted_away(ccn) -> None:
         ("UPDATE clusters SET developer = NULL",
          "BROKEN HT1: changed row: the cluster's developer is None, its history says "
          "'Công ty A'"),
+        ("UPDATE clusters SET locality_key = 'loc binh'",
+         "BROKEN HT1: changed row: the cluster's locality_key is 'loc binh', expected "
+         "'dong dang'"),
+        ("UPDATE clusters SET search_key = 'x'",
+         "BROKEN HT1: changed row: the cluster's search_key is 'x', expected "
+         "'ht1\\x1fcum cong nghiep hop thanh 1\\x1fdong dang'"),
+        ("UPDATE clusters SET code_key = 'HT9'",
+         "BROKEN HT1: changed row: the cluster's code_key is 'HT9', expected 'HT1'"),
     ],
 )  # fmt: skip
 def test_attributes_changed_behind_the_tools_back_are_named(ccn, statement, line) -> None:
@@ -158,3 +166,14 @@ def test_migrate_is_an_event_in_the_chain(ccn) -> None:
     code, lines = verify(ccn)
     assert code == 1 and lines[0].startswith("BROKEN HT1: changed row: pinned to "
                                              "cluster_establishment@nd32-2024 ")  # fmt: skip
+
+
+def test_the_os_login_is_not_taken_from_the_environment(monkeypatch) -> None:
+    import os
+    import pwd
+
+    from db.users import os_login
+
+    monkeypatch.setenv("LOGNAME", "sup")
+    monkeypatch.setenv("USER", "sup")
+    assert os_login() == pwd.getpwuid(os.geteuid()).pw_name != "sup"

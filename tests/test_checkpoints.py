@@ -45,7 +45,9 @@ def test_an_edited_checkpoint_gives_itself_away(ccn, tmp_path) -> None:
     )
 
 
-@pytest.mark.parametrize("content", ["[1, 2]", '{"format": "ccn-checkpoint/2", "heads": 5}'])
+@pytest.mark.parametrize(
+    "content", ["[1, 2]", "null", '{"format": "ccn-checkpoint/2", "heads": 5}']
+)
 def test_a_checkpoint_that_is_not_one_is_a_one_line_error(ccn, tmp_path, content) -> None:
     walk(ccn)
     cp = tmp_path / "cp.json"

@@ -9,13 +9,15 @@ from typing import Any
 from states import Definition, default_definition, definition_problem
 
 from . import checkpoints, clock
-from .attributes import facts_from
+from .attributes import Facts, facts_from
 from .chain import hash_of
 from .errors import InvalidInput
 from .identity import mismatch_rule
 from .model import GENESIS, Transition
 from .ports import ChainHead, LogFilter, UnitOfWork
 from .replay import IllegalHistory, replay
+from .text import search_keys
+from .validate import code_key
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ def read_checkpoint(path: str | None) -> dict[str, Any] | None:
             data: dict[str, Any] = json.load(fh)
     except (OSError, ValueError) as exc:
         raise InvalidInput(f"cannot read checkpoint {path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{path} is not a ccn checkpoint (not a JSON object)")
     return data
 
 
@@ -119,7 +123,9 @@ def check_chain(
             )
         )
     if not problems:
-        problems += _check_facts(head, entries)
+        facts = facts_from(entries)
+        problems += _check_keys(head, facts.attributes if facts else head.attributes)
+        problems += _check_facts(head, facts)
     if d is None or (problems and not all(p.reason.startswith(_REPLAYABLE) for p in problems)):
         return problems  # a broken chain or definition cannot be replayed meaningfully
     try:
@@ -150,9 +156,28 @@ def check_chain(
 _REPLAYABLE = ("state mismatch", "changed row: the cluster's", "changed row: pinned")
 
 
-def _check_facts(head: ChainHead, entries: Sequence[Transition]) -> list[Problem]:
+def _check_keys(head: ChainHead, attributes: dict[str, Any] | None) -> list[Problem]:
+    """The row's lookup keys against the code, name and locality the history gives.
+
+    They decide whether --locality, --search and a code find the cluster, so an edited
+    key would hide it from a supervisor as surely as an edited name.
+    """
+    if head.keys is None or attributes is None:
+        return []
+    expected = (
+        code_key(head.code),
+        *search_keys(head.code, attributes["name"], attributes["locality"]),
+    )
+    names = ("code_key", "locality_key", "search_key")
+    return [
+        Problem(head.code, None, f"changed row: the cluster's {n} is {got!r}, expected {want!r}")
+        for n, got, want in zip(names, head.keys, expected, strict=True)
+        if got != want
+    ]
+
+
+def _check_facts(head: ChainHead, facts: Facts | None) -> list[Problem]:
     """The row's attributes and pinned definition against what the chain committed."""
-    facts = facts_from(entries)
     if facts is None or head.attributes is None:
         return []  # registered under canonical form 1: the chain holds no attributes
     problems = [

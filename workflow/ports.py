@@ -144,6 +144,7 @@ class ChainHead:
     since_on: date | None = None
     attributes: dict[str, Any] | None = None  # name, locality, area_ha, developer as stored
     workflow_sha256: str | None = None  # of the definition the row points at
+    keys: tuple[str, str | None, str] | None = None  # code_key, locality_key, search_key
 
 
 @dataclass(frozen=True)

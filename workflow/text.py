@@ -56,3 +56,17 @@ def fold(text: str) -> str:
     # đ is a letter of its own, not d plus a mark, so no decomposition removes it.
     bare = bare.replace("đ", "d")
     return nfc(" ".join(bare.split()))
+
+
+# Folded text never holds it (fold turns it into a space), so no search spans two fields.
+KEY_SEPARATOR = "\x1f"
+
+
+def search_keys(code: str, name: str, locality: str | None) -> tuple[str | None, str]:
+    """(locality_key, search_key) of a cluster: what --locality and --search match.
+
+    Every write of code, name or locality must store these too, or the row is not found;
+    `audit verify` recomputes them.
+    """
+    locality_key = None if locality is None else fold(locality)
+    return locality_key, KEY_SEPARATOR.join((fold(code), fold(name), locality_key or ""))
