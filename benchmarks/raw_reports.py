@@ -10,6 +10,7 @@ the `holidays` package for working days and the default thresholds.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import sqlite3
@@ -90,9 +91,14 @@ def walk(entries: list[tuple], as_of: date):  # type: ignore[no-untyped-def,type
         if pos is not None and src == dst:
             continue
         if event == "suspend" and pos is not None:
-            nxt, waiting = ("suspended", on, [], actor, ref), pos
+            paused = pos[2]  # every suspension of a step is one stay
+            ran = [(a[1], b[0]) for a, b in itertools.pairwise(paused)] + (
+                [(paused[-1][1], on)] if paused else []
+            )
+            nxt, waiting = ("suspended", paused[0][0] if paused else on, ran, actor, ref), pos
         elif event == "resume" and waiting is not None and waiting[0] == dst:
-            nxt = (dst, waiting[1], [*waiting[2], (pos[1], on)], actor, ref)
+            began = pos[2][-1][1] if pos[2] else pos[1]
+            nxt = (dst, waiting[1], [*waiting[2], (began, on)], actor, ref)
             waiting = None
         else:
             nxt, waiting = (dst, on, [], actor, ref), None
@@ -206,7 +212,8 @@ def bottlenecks(con: sqlite3.Connection, as_of: date) -> dict:  # type: ignore[t
                 continue
             state, since, pauses = pos[0], pos[1], pos[2]
             if state == "suspended":
-                dwell[state].append((left - since).days)
+                began = pauses[-1][1] if pauses else since
+                dwell[state].append((left - began).days)
             elif nxt[0] != "suspended":
                 dwell[state].append((left - since).days - sum((b - a).days for a, b in pauses))
         for e in standing(entries):

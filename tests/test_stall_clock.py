@@ -179,12 +179,13 @@ def oracle(standing, as_of: date) -> tuple[str, int, int]:
 
     Day x counts toward where the cluster stands on `as_of` when, after every entry
     effective before x, it was in that same stay: the same step (a resume continues
-    the step it suspended) or the same suspension.
+    the step it suspended) or a suspension of that same step (every suspension of a
+    step is one stay, so suspending again never restarts it).
     """
     timeline, stays, waiting, where = [], iter(range(1_000_000)), None, None
     for t in (t for t in standing if t.effective_on <= as_of):
         if t.event == "suspend":
-            waiting, where = where, ("suspended", next(stays))
+            waiting, where = where, ("suspended", where)
         elif t.event == "resume":
             where, waiting = waiting, None
         else:
@@ -213,3 +214,15 @@ def test_clock_equals_a_day_by_day_oracle(history, extra) -> None:
             days,
             working,
         )
+
+
+def test_suspending_again_does_not_restart_the_suspended_clock(ccn) -> None:
+    ok(ccn("cluster", "add", "HT2", "--name", "Cụm HT2", "--state", "establishment",
+           "--since", "2024-01-02"))  # fmt: skip
+    ok(ccn("suspend", "HT2", "--reason", "x", "--on", "2024-01-03"))
+    for _ in range(2):  # a resume and a suspension on the same day, twice
+        ok(ccn("resume", "HT2"))
+        ok(ccn("suspend", "HT2", "--reason", "x"))
+    row = stalled(ccn)["HT2"]
+    assert (row["state"], row["since"], row["paused_days"]) == ("suspended", "2024-01-03", 0)
+    assert row["days_in_state"] == (date(2026, 3, 2) - date(2024, 1, 3)).days

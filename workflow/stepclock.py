@@ -10,6 +10,7 @@ not touch the clock either.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -75,12 +76,31 @@ def _next(clock: StepClock | None, t: Transition) -> StepClock:
     if clock is not None and t.from_state == t.to_state:
         return clock  # not a move
     if t.event == "suspend" and clock is not None:
-        return StepClock("suspended", t.effective_on, (), t, waiting=clock)
+        return _suspended(clock, t)
     step = clock.waiting if clock is not None else None
     if t.event == "resume" and step is not None and step.state == t.to_state:
-        pause = (clock.since, t.effective_on)  # type: ignore[union-attr]
+        pause = (_suspended_since(clock), t.effective_on)  # type: ignore[arg-type]
         return StepClock(step.state, step.since, (*step.pauses, pause), t)
     return StepClock(t.to_state, t.effective_on, (), t)
+
+
+def _suspended(step: StepClock, t: Transition) -> StepClock:
+    """A suspension of `step`: one stay with every earlier suspension of the same step.
+
+    Resuming and suspending again the same day must not restart the suspended clock,
+    so the stay runs from the step's first suspension, and the days the step ran
+    between its suspensions are the ones left out.
+    """
+    if not step.pauses:
+        return StepClock("suspended", t.effective_on, (), t, waiting=step)
+    ran = [(a[1], b[0]) for a, b in itertools.pairwise(step.pauses)]
+    ran.append((step.pauses[-1][1], t.effective_on))
+    return StepClock("suspended", step.pauses[0][0], tuple(ran), t, waiting=step)
+
+
+def _suspended_since(clock: StepClock) -> date:
+    """When the current suspension began."""
+    return clock.pauses[-1][1] if clock.pauses else clock.since
 
 
 def passages(entries: Sequence[Transition], as_of: date) -> Iterator[tuple[str, int]]:
@@ -96,7 +116,7 @@ def passages(entries: Sequence[Transition], as_of: date) -> Iterator[tuple[str, 
         after = _next(clock, t)
         if clock is not None and after is not clock:
             if clock.state == "suspended":
-                yield "suspended", (t.effective_on - clock.since).days
+                yield "suspended", (t.effective_on - _suspended_since(clock)).days
             elif after.state != "suspended":
                 yield clock.state, clock.days(t.effective_on)
         clock = after
