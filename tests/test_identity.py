@@ -397,7 +397,8 @@ def test_pg_admin_login_manages_users(logins, pg_url) -> None:
     assert [(e["actor"], e["db_user"]) for e in log] == [
         ("tester", "ccn"), ("boss", "boss"), ("boss", "boss"), ("boss", "boss"), ("boss", "boss")
     ]  # fmt: skip
-    assert run(lan, "audit", "verify").exit_code == 0
+    v = run(lan, "audit", "verify")
+    assert v.exit_code == 0, v.stdout
 
 
 # ---------------------------------------------------------------- upgrading to 0006

@@ -209,6 +209,12 @@ def verify(uow: UnitOfWork, against: dict[str, Any] | None = None) -> Verificati
     result = Verification()
     definitions: dict[str, Definition | None] = {}
     with uow:
+        # Here, not at the top: user_chain and authority build on Problem, above.
+        from .authority import Roles, overreach
+        from .user_chain import check_users
+
+        changes = uow.users.changes()
+        roles = Roles(changes)
         for key, sha, text in uow.audit.workflows():
             problem = definition_problem(key, sha, text)
             if problem:
@@ -219,12 +225,18 @@ def verify(uow: UnitOfWork, against: dict[str, Any] | None = None) -> Verificati
             result.transitions += len(entries)
             if head.workflow and head.workflow not in definitions:
                 definitions[head.workflow] = uow.definitions.get(head.workflow)
-            result.problems += check_chain(definitions.get(head.workflow), head, entries)
+            d = definitions.get(head.workflow)
+            found_here = check_chain(d, head, entries)
+            if not found_here and d is not None:
+                found_here = [
+                    Problem(head.code, t.seq, f"not allowed: {why}")
+                    for t in entries
+                    if (why := overreach(d, t, roles))
+                ]
+            result.problems += found_here
             if expected is not None:
                 expected.check(head.code, entries)
-        from .user_chain import check_users  # here: user_chain builds on Problem, above
-
-        result.problems += check_users(uow.users.changes(), uow.users.list())
+        result.problems += check_users(changes, uow.users.list())
         if against is not None:
             found = expected.finish() if expected else checkpoints.compare_format_1(uow, against)
             result.problems += [Problem(f.code, None, f.reason) for f in found]
