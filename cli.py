@@ -21,6 +21,25 @@ if TYPE_CHECKING:
 
     from workflow.model import Transition
 
+
+class Lazy:
+    """A module imported on first use: `ccn --help` must not pay for SQLAlchemy."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(self._name), attr)
+
+
+services, reports, users = (
+    Lazy("workflow.services"),
+    Lazy("workflow.reports"),
+    Lazy("workflow.users"),
+)
+render, views, audit_ = Lazy("workflow.render"), Lazy("workflow.views"), Lazy("workflow.audit")
 LOCALITY_HELP = "Only clusters whose locality contains this text, ignoring case and accents."
 SINGLE_USER = (
     "Single-user mode: no users are registered, so anyone may do anything. "
@@ -105,12 +124,15 @@ class Env:
         return SqlUnitOfWork(self.engine(), readonly=readonly)
 
     def emit(self, rows: Any, view: str, fmt: str) -> None:
-        from workflow import render, views
-
         render.emit(rows, getattr(views, view), fmt, self.lang)
 
 
 pass_env = click.make_pass_decorator(Env)
+
+
+def cmd(group: click.Group, name: str | None = None) -> Callable[[Any], Any]:
+    """A subcommand of `group` that receives the `Env`."""
+    return lambda f: group.command(name)(pass_env(f))
 
 
 def _date(value: str | None) -> date | None:
@@ -165,8 +187,7 @@ def cli(ctx: click.Context, db: str | None, actor: str | None, lang: str) -> Non
     ctx.call_on_close(ctx.obj.close)
 
 
-@cli.command()
-@pass_env
+@cmd(cli)
 def init(env: Env) -> None:
     """Create or upgrade the database schema (safe to run again)."""
     from db.schema import init_database
@@ -177,9 +198,7 @@ def init(env: Env) -> None:
 
 
 def _users(env: Env) -> list[Any]:
-    from workflow.users import list_users
-
-    return list_users(env.uow(readonly=True))
+    return users.list_users(env.uow(readonly=True))
 
 
 @cli.group()
@@ -187,7 +206,7 @@ def cluster() -> None:
     """Register, list, show, edit, import and export clusters."""
 
 
-@cluster.command("add")
+@cmd(cluster, "add")
 @click.argument("code")
 @click.option("--name", required=True, help="Official name, e.g. 'Cụm công nghiệp Hợp Thành 1'.")
 @click.option("--locality", help="Commune, former district or other locality (free text).")
@@ -197,19 +216,17 @@ def cluster() -> None:
 @click.option("--since", help="Date the cluster entered that state (YYYY-MM-DD or DD/MM/YYYY).")
 @click.option("--ref", help="Document reference, e.g. 'QĐ 1689/QĐ-UBND'.")
 @click.option("--note", help="Free note.")
-@pass_env
 def cluster_add(env: Env, code: str, since: str | None, **fields: Any) -> None:
     """Register a new cluster."""
-    from workflow.services import NewCluster, register
-
-    c = register(env.uow(), NewCluster(code, since=_date(since), **fields), actor=env.actor)
+    c = services.register(
+        env.uow(), services.NewCluster(code, since=_date(since), **fields), actor=env.actor
+    )
     click.echo(f"Registered {c.code} in {c.state} since {c.since_on.strftime('%d/%m/%Y')}.")
 
 
-@cluster.command("import")
+@cmd(cluster, "import")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--dry-run", is_flag=True, help="Check the file; store nothing.")
-@pass_env
 def cluster_import(env: Env, file: str, dry_run: bool) -> None:
     """Register clusters from a CSV file, all or nothing.
 
@@ -217,174 +234,138 @@ def cluster_import(env: Env, file: str, dry_run: bool) -> None:
     required). UTF-8, with or without BOM.
     """
     from workflow.csvio import read_clusters
-    from workflow.services import import_clusters
 
     with click.open_file(file, "rb") as fh:
         rows = read_clusters(fh.read())
-    n = import_clusters(env.uow(), rows, actor=env.actor, dry_run=dry_run)
+    n = services.import_clusters(env.uow(), rows, actor=env.actor, dry_run=dry_run)
     click.echo(f"Dry run: {n} clusters would be imported; nothing stored." if dry_run
                else f"Imported {n} clusters.")  # fmt: skip
 
 
-@cluster.command("list")
+@cmd(cluster, "list")
 @click.option("--state", help="Only clusters in this state.")
 @click.option("--locality", help=LOCALITY_HELP)
 @click.option("--search", metavar="TEXT", help="Only clusters whose code, name or locality "
               "contains this text, ignoring case and accents.")  # fmt: skip
 @fmt_option()
-@pass_env
 def cluster_list(env: Env, fmt: str, **filters: Any) -> None:
     """List clusters with their state and time in state."""
-    from workflow.services import list_clusters
-
-    env.emit(list_clusters(env.uow(readonly=True), **filters), "CLUSTERS", fmt)
+    env.emit(services.list_clusters(env.uow(readonly=True), **filters), "CLUSTERS", fmt)
 
 
-@cluster.command("edit")
+@cmd(cluster, "edit")
 @click.argument("code")
 @click.option("--name", help="New official name.")
 @click.option("--locality", help="New locality; an empty text clears it.")
 @click.option("--area-ha", help="New area in hectares; an empty text clears it.")
 @click.option("--developer", help="New infrastructure developer; an empty text clears it.")
 @click.option("--reason", required=True, help="Why, e.g. the decision that changed it.")
-@pass_env
 def cluster_edit(env: Env, code: str, reason: str, **given: str | None) -> None:
     """Change a cluster's name, locality, area or developer (recorded in its history)."""
-    from workflow import services
-
     changes = {k: v for k, v in given.items() if v is not None}
     t = services.amend(env.uow(), code, changes, actor=env.actor, reason=reason)
     click.echo(f"{t.code}: amended {', '.join(json.loads(t.data or '{}')['changes'])} "
                f"(seq {t.seq})")  # fmt: skip
 
 
-@cluster.command("migrate")
+@cmd(cluster, "migrate")
 @click.argument("code")
 @click.option("--to", required=True, metavar="NAME@VERSION",
               help="The stored workflow definition to pin the cluster to.")  # fmt: skip
 @click.option("--reason", required=True, help="Why, e.g. the decree that changed the procedure.")
-@pass_env
 def cluster_migrate(env: Env, code: str, to: str, reason: str) -> None:
     """Pin a cluster to another stored workflow definition (supervisors)."""
-    from workflow import services
-
     t = services.migrate(env.uow(), code, to=to, actor=env.actor, reason=reason)
     click.echo(f"{t.code}: now follows {to} (seq {t.seq})")
 
 
-@cluster.command("show")
+@cmd(cluster, "show")
 @click.argument("code")
 @fmt_option("table", "json")
-@pass_env
 def cluster_show(env: Env, code: str, fmt: str) -> None:
     """Show one cluster and what can happen to it next."""
     from workflow import render, views
-    from workflow.services import show
 
-    view = show(env.uow(readonly=True), code)
+    view = services.show(env.uow(readonly=True), code)
     if fmt == "json":
         render.write_json(views.CLUSTERS.data(view), sys.stdout.buffer)
     else:
         render.write_lines(views.cluster_card(view, env.lang))
 
 
-@cluster.command("export")
+@cmd(cluster, "export")
 @fmt_option("csv", "json", default="csv")
-@pass_env
 def cluster_export(env: Env, fmt: str) -> None:
     """Export all clusters in the import format."""
-    from workflow.services import list_clusters
-
-    env.emit(list_clusters(env.uow(readonly=True)), "EXPORT", fmt)
+    env.emit(services.list_clusters(env.uow(readonly=True)), "EXPORT", fmt)
 
 
-@cli.command()
+@cmd(cli)
 @click.argument("code")
 @click.option("--to", help="Expected next state; refused unless it is the next one.")
 @on_option
 @click.option("--ref", help="Document behind the step, e.g. 'QĐ 1689/QĐ-UBND'.")
 @click.option("--note", help="Free note.")
-@pass_env
 def advance(env: Env, code: str, on: str | None, **step: Any) -> None:
     """Move a cluster to its next main-line state."""
-    from workflow import services
-
     echo_move(services.advance(env.uow(), code, actor=env.actor, on=_date(on), **step))
 
 
-@cli.command("send-back")
+@cmd(cli, "send-back")
 @click.argument("code")
 @click.option("--to", required=True, help="The earlier state to return to.")
 @click.option("--reason", required=True, help="Why, e.g. 'dossier incomplete'.")
 @on_option
 @click.option("--ref", help="Document for a state the cluster never entered before.")
-@pass_env
 def send_back(env: Env, code: str, on: str | None, **step: Any) -> None:
     """Send a cluster back to an earlier main-line state."""
-    from workflow import services
-
     echo_move(services.send_back(env.uow(), code, actor=env.actor, on=_date(on), **step))
 
 
-@cli.command()
+@cmd(cli)
 @click.argument("code")
 @click.option("--reason", required=True, help="Why the cluster is on hold.")
 @on_option
-@pass_env
 def suspend(env: Env, code: str, reason: str, on: str | None) -> None:
     """Put a cluster on hold."""
-    from workflow import services
-
     echo_move(services.suspend(env.uow(), code, actor=env.actor, reason=reason, on=_date(on)))
 
 
-@cli.command()
+@cmd(cli)
 @click.argument("code")
 @on_option
 @click.option("--note", help="Free note.")
 @click.option("--to", help="Only for clusters registered as suspended: the state to resume to.")
 @click.option("--ref", help="Document for a state the cluster never entered before (with --to).")
-@pass_env
 def resume(env: Env, code: str, on: str | None, **step: Any) -> None:
     """Resume a suspended cluster in the state it left."""
-    from workflow import services
-
     echo_move(services.resume(env.uow(), code, actor=env.actor, on=_date(on), **step))
 
 
-@cli.command()
+@cmd(cli)
 @click.argument("code")
 @click.option("--reason", required=True, help="Why the cluster is cancelled.")
 @on_option
 @click.option("--ref", help="Decision behind the cancellation.")
-@pass_env
 def cancel(env: Env, code: str, on: str | None, **step: Any) -> None:
     """Cancel a cluster (terminal)."""
-    from workflow import services
-
     echo_move(services.cancel(env.uow(), code, actor=env.actor, on=_date(on), **step))
 
 
-@cli.command()
+@cmd(cli)
 @click.argument("code")
 @click.option("--reason", required=True, help="Why the last entry was wrong.")
 @on_option
-@pass_env
 def revert(env: Env, code: str, reason: str, on: str | None) -> None:
     """Undo a cluster's last step with a compensating entry (supervisors)."""
-    from workflow import services
-
     echo_move(services.revert(env.uow(), code, actor=env.actor, reason=reason, on=_date(on)))
 
 
-@cli.command()
+@cmd(cli)
 @click.argument("code")
 @fmt_option()
-@pass_env
 def history(env: Env, code: str, fmt: str) -> None:
     """Show a cluster's full transition history, oldest first."""
-    from workflow import services
-
     env.emit(services.history(env.uow(readonly=True), code), "HISTORY", fmt)
 
 
@@ -407,40 +388,35 @@ def report_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _judging(as_of: str | None, thresholds: Any, calendar_file: str | None) -> dict[str, Any]:
-    from workflow.reports import parse_overrides, work_calendar
-
-    return {"as_of": _date(as_of), "overrides": parse_overrides(thresholds),
-            "calendar": work_calendar(calendar_file)}  # fmt: skip
+    return {"as_of": _date(as_of), "overrides": reports.parse_overrides(thresholds),
+            "calendar": reports.work_calendar(calendar_file)}  # fmt: skip
 
 
-@report.command("stalled")
+@cmd(report, "stalled")
 @report_options
 @click.option("--state", help="Only clusters in this state.")
 @click.option("--locality", help=LOCALITY_HELP)
 @fmt_option()
 @click.option("--fail-on-stalled", is_flag=True, help="Exit 3 when any cluster is stalled.")
-@pass_env
 def report_stalled(env: Env, fmt: str, fail_on_stalled: bool, state: str | None,
                    locality: str | None, **judging: Any) -> None:  # fmt: skip
     """Clusters longer in their step than its threshold allows."""
-    from workflow.reports import stalled
-
-    rows = stalled(env.uow(readonly=True), state=state, locality=locality, **_judging(**judging))
+    rows = reports.stalled(
+        env.uow(readonly=True), state=state, locality=locality, **_judging(**judging)
+    )
     env.emit(rows, "STALLED", fmt)
     if fail_on_stalled and rows:
         sys.exit(3)
 
 
-@report.command("bottlenecks")
+@cmd(report, "bottlenecks")
 @report_options
 @fmt_option()
-@pass_env
 def report_bottlenecks(env: Env, fmt: str, **judging: Any) -> None:
     """Per step: active, stalled, dwell times and rework; names the worst step."""
     from workflow import render, views
-    from workflow.reports import bottlenecks
 
-    report = bottlenecks(env.uow(readonly=True), **_judging(**judging))
+    report = reports.bottlenecks(env.uow(readonly=True), **_judging(**judging))
     if fmt == "json":
         render.write_json(views.bottlenecks_data(report), sys.stdout.buffer)
         return
@@ -449,17 +425,15 @@ def report_bottlenecks(env: Env, fmt: str, **judging: Any) -> None:
         click.echo(views.bottleneck_line(report, env.lang))
 
 
-@report.command("funnel")
+@cmd(report, "funnel")
 @click.option("--as-of", help="Count clusters as they stood on this date.")
 @click.option("--locality", help=LOCALITY_HELP)
 @fmt_option()
-@pass_env
 def report_funnel(env: Env, as_of: str | None, locality: str | None, fmt: str) -> None:
     """How many clusters are in each step, every step listed."""
     from workflow import render, views
-    from workflow.reports import funnel
 
-    report = funnel(env.uow(readonly=True), as_of=_date(as_of), locality=locality)
+    report = reports.funnel(env.uow(readonly=True), as_of=_date(as_of), locality=locality)
     if fmt == "json":
         render.write_json(views.funnel_data(report), sys.stdout.buffer)
     else:
@@ -478,10 +452,8 @@ def calendar_group() -> None:
 @click.pass_context
 def calendar_list(ctx: click.Context, year: int, calendar_file: str | None, fmt: str) -> None:
     """Weekdays that are not worked and weekend days that are."""
-    from workflow.reports import work_calendar
-
     env = ctx.find_object(Env) or Env(None, None, "en")
-    env.emit(work_calendar(calendar_file).exceptions_in(year), "CALENDAR", fmt)
+    env.emit(reports.work_calendar(calendar_file).exceptions_in(year), "CALENDAR", fmt)
 
 
 @cli.group()
@@ -489,23 +461,19 @@ def audit() -> None:
     """Verify the history, keep checkpoints, read the audit log."""
 
 
-@audit.command("verify")
+@cmd(audit, "verify")
 @click.option("--against", metavar="FILE", help="Also prove a checkpoint's coverage is intact.")
-@pass_env
 def audit_verify(env: Env, against: str | None) -> None:
     """Recompute every hash chain and replay every history."""
-    from workflow.audit import read_checkpoint, verify
-
-    result = verify(env.uow(readonly=True), against=read_checkpoint(against))
+    result = audit_.verify(env.uow(readonly=True), against=audit_.read_checkpoint(against))
     click.echo("\n".join(result.lines(against)))
     if not result.ok:
         _fail(f"{len(result.problems)} problem(s) in {result.clusters} clusters, "
               f"{result.transitions} transitions", 1)  # fmt: skip
 
 
-@audit.command("checkpoint")
+@cmd(audit, "checkpoint")
 @click.option("--out", metavar="FILE", help="Write here instead of standard output.")
-@pass_env
 def audit_checkpoint(env: Env, out: str | None) -> None:
     """Write every cluster's head and their root hash, to keep outside the database."""
     from workflow.checkpoints import checkpoint
@@ -535,11 +503,8 @@ def audit_log(env: Env, since: str | None, until: str | None, who: str | None,
               cluster: str | None, event: str | None, mismatch: bool,
               fmt: str) -> None:  # fmt: skip
     """Every recorded entry across clusters, by time recorded; backdating flagged."""
-    from workflow.audit import log
-    from workflow.ports import LogFilter
-
-    f = LogFilter(_date(since), _date(until), who, cluster, event, mismatch)
-    env.emit(log(env.uow(readonly=True), f), "LOG", fmt)
+    f = Lazy("workflow.ports").LogFilter(_date(since), _date(until), who, cluster, event, mismatch)
+    env.emit(audit_.log(env.uow(readonly=True), f), "LOG", fmt)
 
 
 @cli.group()
@@ -550,76 +515,59 @@ def user() -> None:
 ROLE_CHOICE = click.Choice(["staff", "supervisor", "auditor", "admin"])
 
 
-@user.command("add")
+@cmd(user, "add")
 @click.argument("name")
 @click.option("--role", type=ROLE_CHOICE, required=True, help="What the user may do.")
 @click.option("--login", metavar="LOGIN", help="The database login (OS login on SQLite) that "
               "acts as this user. Default: NAME.")  # fmt: skip
-@pass_env
 def user_add(env: Env, name: str, role: str, login: str | None) -> None:
     """Register a user (the first one must be an admin)."""
-    from workflow.users import add_user
-
-    u = add_user(env.uow(), name, role, actor=env.actor, login=login)
+    u = users.add_user(env.uow(), name, role, actor=env.actor, login=login)
     click.echo(f"Added user {u.name} ({u.role}).")
 
 
-@user.command("list")
+@cmd(user, "list")
 @fmt_option()
-@pass_env
 def user_list(env: Env, fmt: str) -> None:
     """List users and their roles."""
-    users = _users(env)
-    if users or fmt != "table":
-        return env.emit(users, "USERS", fmt)
+    found = _users(env)
+    if found or fmt != "table":
+        return env.emit(found, "USERS", fmt)
     click.echo(SINGLE_USER)
 
 
-@user.command("disable")
+@cmd(user, "disable")
 @click.argument("name")
-@pass_env
 def user_disable(env: Env, name: str) -> None:
     """Disable a user; their past entries stay as recorded."""
-    from workflow.users import disable_user
-
-    click.echo(f"Disabled user {disable_user(env.uow(), name, actor=env.actor).name}.")
+    click.echo(f"Disabled user {users.disable_user(env.uow(), name, actor=env.actor).name}.")
 
 
-@user.command("enable")
+@cmd(user, "enable")
 @click.argument("name")
-@pass_env
 def user_enable(env: Env, name: str) -> None:
     """Enable a disabled user again."""
-    from workflow.users import enable_user
-
-    click.echo(f"Enabled user {enable_user(env.uow(), name, actor=env.actor).name}.")
+    click.echo(f"Enabled user {users.enable_user(env.uow(), name, actor=env.actor).name}.")
 
 
-@user.command("role")
+@cmd(user, "role")
 @click.argument("name")
 @click.argument("role", type=ROLE_CHOICE)
-@pass_env
 def user_role(env: Env, name: str, role: str) -> None:
     """Change a user's role (the last enabled admin keeps theirs)."""
-    from workflow.users import set_role
-
-    u = set_role(env.uow(), name, role, actor=env.actor)
+    u = users.set_role(env.uow(), name, role, actor=env.actor)
     click.echo(f"User {u.name} is now {u.role}.")
 
 
-@user.command("log")
+@cmd(user, "log")
 @fmt_option()
-@pass_env
 def user_log(env: Env, fmt: str) -> None:
     """Every change to users: what, who made it, when, from which login."""
-    from workflow.users import user_log
-
-    env.emit(user_log(env.uow(readonly=True)), "USER_LOG", fmt)
+    env.emit(users.user_log(env.uow(readonly=True)), "USER_LOG", fmt)
 
 
-@user.command("grants")
+@cmd(user, "grants")
 @click.argument("login")
-@pass_env
 def user_grants(env: Env, login: str) -> None:
     """Print the SQL that lets a PostgreSQL LOGIN use this database (run it as the owner)."""
     from db.grants import grants_for
@@ -632,9 +580,8 @@ def db_group() -> None:
     """Database maintenance."""
 
 
-@db_group.command("backup")
+@cmd(db_group, "backup")
 @click.argument("file")
-@pass_env
 def db_backup(env: Env, file: str) -> None:
     """Copy a live SQLite database consistently (online backup API)."""
     from db.backup import backup_sqlite
@@ -648,13 +595,11 @@ def workflow_group() -> None:
     """Inspect the workflow definition."""
 
 
-@workflow_group.command("show")
+@cmd(workflow_group, "show")
 @fmt_option("table", "json")
-@pass_env
 def workflow_show(env: Env, fmt: str) -> None:
     """Print the default workflow definition."""
     from states import default_definition
-    from workflow import render, views
 
     d = default_definition()
     if fmt == "json":
