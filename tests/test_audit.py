@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from db import open_engine, repository
+from db import open_engine
 from db.users import os_login
 from states import default_definition
 from workflow.audit import check_chain
@@ -444,7 +444,6 @@ def test_altered_definition_is_not_used(ccn) -> None:
         sql(ccn.url, "UPDATE workflows SET name = 'x'")
     sql(ccn.url, "UPDATE workflows SET text = replace(text, 'roles = [\"supervisor\"]', "
         "'roles = [\"staff\", \"supervisor\"]')", unlock=True)  # fmt: skip
-    repository._BY_KEY.clear()  # as a new process would: nothing cached
     before = dump(ccn.url)
     r = ccn("cancel", "HT1", "--reason", "x", actor="lan")
     assert r.exit_code == 1
@@ -456,7 +455,6 @@ def test_altered_definition_is_not_used(ccn) -> None:
     eng.dispose()
     rehashed = hashlib.sha256(text_now.encode()).hexdigest()
     sql(ccn.url, f"UPDATE workflows SET sha256 = '{rehashed}'", unlock=True)
-    repository._BY_KEY.clear()
     r = ccn("cancel", "HT1", "--reason", "x", actor="lan")
     assert r.stderr == (
         "Error: workflow cluster_establishment@nd32-2024 differs from the packaged definition "

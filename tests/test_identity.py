@@ -438,7 +438,6 @@ def test_upgrade_keeps_users_and_starts_the_chain(empty_url) -> None:
     from db import schema
 
     engine = _at_0004(empty_url, [("boss", "admin", True), ("lan", "staff", False)])
-    schema._checked.clear()
     assert schema.upgrade(engine) == ("0004", schema.HEAD)
     engine.dispose()
     ccn = Ccn(empty_url)
@@ -468,7 +467,6 @@ def test_upgrade_refuses_two_users_with_one_name(empty_url) -> None:
 
     engine = _at_0004(empty_url, [("boss", "admin", True), ("Lan", "staff", True),
                                   ("lan", "supervisor", True)])  # fmt: skip
-    schema._checked.clear()
     with pytest.raises(StorageError, match="users 'Lan' and 'lan' are one name ignoring case"):
         schema.upgrade(engine)
     assert schema.current_revision(engine) == "0005"  # 0006, which refused, changed nothing
