@@ -12,7 +12,7 @@ from cli import cli
 from db import open_engine
 from db.schema import HEAD, alembic_config, upgrade
 
-from .conftest import dump
+from ..conftest import dump
 
 
 def test_code_knows_the_newest_migration(engine) -> None:

@@ -9,7 +9,7 @@ from freezegun import freeze_time
 
 from workflow.workdays import WorkCalendar
 
-from .conftest import FROZEN_NOW
+from ..conftest import FROZEN_NOW
 
 
 @pytest.fixture(autouse=True)

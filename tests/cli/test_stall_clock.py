@@ -14,7 +14,7 @@ from workflow.model import GENESIS, Transition
 from workflow.stepclock import clock_on
 from workflow.workdays import WorkCalendar
 
-from .conftest import FROZEN_NOW
+from ..conftest import FROZEN_NOW
 
 CAL = WorkCalendar()
 

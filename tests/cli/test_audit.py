@@ -23,7 +23,7 @@ from workflow.engine import engine_for
 from workflow.model import GENESIS, Transition
 from workflow.ports import ChainHead
 
-from .conftest import FROZEN_NOW, dump
+from ..conftest import FROZEN_NOW, dump
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,7 @@ from cli import cli
 from db import open_engine
 from workflow.text import INVISIBLE, fold, invisible
 
-from .conftest import Ccn, _pg_database, dump
+from ..conftest import Ccn, _pg_database, dump
 
 
 def nfd(s: str) -> str:
@@ -256,6 +256,7 @@ SCENARIO = [
 ]
 
 
+@pytest.mark.system  # PostgreSQL beside SQLite
 def test_same_answers_on_sqlite_and_postgresql(
     request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
 ) -> None:

@@ -17,9 +17,9 @@ from cli import cli
 from db import open_engine
 from db.users import os_login
 
-from .conftest import FROZEN_NOW, Ccn, _pg_database, dump
+from ..conftest import FROZEN_NOW, Ccn, _pg_database, dump
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 @pytest.fixture(autouse=True)
@@ -240,7 +240,8 @@ PASSWORDS = {"boss": "pw-boss", "lan": "pw-lan", "sup": "pw-sup", "stranger": "p
 
 
 @pytest.fixture
-def pg_url(request: pytest.FixtureRequest):
+def pg_url(request: pytest.FixtureRequest, pg_server: object):
+    # Asks for pg_server by name, so that each test using it is marked a system test.
     with _pg_database(request, template="pg_template") as url:
         yield url
 
