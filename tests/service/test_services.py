@@ -195,6 +195,9 @@ def test_list_filters(uow) -> None:
         since=date(2025, 1, 1))  # fmt: skip
     assert [v.cluster.code for v in services.list_clusters(uow(), locality="cao lộc")] == ["HT1"]
     assert [v.cluster.code for v in services.list_clusters(uow(), state="establishment")] == ["BS2"]
+
+
+def test_list_refuses_an_unknown_state(uow) -> None:
     with pytest.raises(UnknownState):
         services.list_clusters(uow(), state="nowhere")
 
