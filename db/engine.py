@@ -6,14 +6,19 @@ Nothing here runs at import time: engines are made on demand.
 from __future__ import annotations
 
 import os
+import weakref
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from workflow.errors import StorageError
+
+if TYPE_CHECKING:
+    from states import Definition
 
 ENV_URL = "CCN_DATABASE_URL"
 BUSY_TIMEOUT_MS = 30_000
@@ -88,6 +93,30 @@ def open_engine(url: str, *, create_dir: bool = False) -> Engine:
             u = u.set(drivername="postgresql+psycopg")
         return create_engine(u, connect_args=args, pool_pre_ping=False)
     raise StorageError(f"unsupported database {backend!r}: use SQLite or PostgreSQL")
+
+
+@dataclass
+class EngineCache:
+    """What ccn has learnt about one engine's database, so it asks only once.
+
+    It lives as long as the engine: another engine, even on the same URL, starts
+    afresh, as a new process would (another database, or this one since upgraded).
+    """
+
+    schema_checked: bool = False
+    definitions: dict[str, Definition] = field(default_factory=dict)  # verified, by key
+    parsed: dict[str, Definition] = field(default_factory=dict)  # by sha256 of their text
+
+
+_CACHES: weakref.WeakKeyDictionary[Engine, EngineCache] = weakref.WeakKeyDictionary()
+
+
+def cache_of(engine: Engine) -> EngineCache:
+    """The cache of `engine` (the one `open_engine` made, not a copy with other options)."""
+    cache = _CACHES.get(engine)
+    if cache is None:
+        cache = _CACHES[engine] = EngineCache()
+    return cache
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -18,6 +18,7 @@ from workflow.text import fold, search_keys
 from workflow.validate import code_key
 
 from . import bulk, tables
+from .engine import EngineCache
 from .users import ANY_USER
 
 _CLUSTER_INSERT = ("id", "code", "code_key", "name", "locality", "area_ha", "developer",
@@ -26,8 +27,6 @@ _CLUSTER_INSERT = ("id", "code", "code_key", "name", "locality", "area_ha", "dev
 _TRANSITION_INSERT = ("cluster_id", "seq", "event", "from_state", "to_state", "effective_at",
                       "effective_on", "recorded_at", "actor", "ref", "note", "prev_hash",
                       "hash", "db_user", "canon", "data", "code")  # fmt: skip
-_PARSED: dict[str, Definition] = {}
-_BY_KEY: dict[tuple[str, str], Definition] = {}
 C = tables.clusters.c
 T = tables.transitions.c
 W = tables.workflows.c
@@ -128,8 +127,10 @@ def _entry_row(cluster_id: int, t: Transition, ts: Any, day: Any) -> tuple[Any, 
 
 
 class SqlDefinitionStore:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, cache: EngineCache | None = None) -> None:
+        """`cache`: what this database's engine already verified (db/engine.py `cache_of`)."""
         self.conn = conn
+        self.cache = cache if cache is not None else EngineCache()
         self._ids: dict[str, int] = {}
 
     def pin(self, definition: Definition) -> None:
@@ -166,11 +167,10 @@ class SqlDefinitionStore:
 
     def get(self, key: str) -> Definition:
         # Pinned definitions never change (pin refuses new text under an old version),
-        # so one read per process is enough.
-        # Cached per database: another database may hold other definitions.
-        cache_key = (str(self.conn.engine.url), key)
-        if cache_key in _BY_KEY:
-            return _BY_KEY[cache_key]
+        # so one read per engine is enough: an engine is one database.
+        cached = self.cache.definitions.get(key)
+        if cached is not None:
+            return cached
         name, _, version = key.partition("@")
         row = self.conn.execute(
             select(W.sha256, W.text).where(W.name == name, W.version == version)
@@ -181,10 +181,11 @@ class SqlDefinitionStore:
         if problem:
             # Roles and rules come from this text: never act on an altered copy.
             raise StorageError(f"workflow {key} {problem}; refusing to use it")
-        if row.sha256 not in _PARSED:
-            _PARSED[row.sha256] = parse_definition(row.text, source=key)
-        _BY_KEY[cache_key] = _PARSED[row.sha256]
-        return _BY_KEY[cache_key]
+        parsed = self.cache.parsed.get(row.sha256)
+        if parsed is None:
+            parsed = self.cache.parsed[row.sha256] = parse_definition(row.text, source=key)
+        self.cache.definitions[key] = parsed
+        return parsed
 
 
 class SqlClusterRepository:

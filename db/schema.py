@@ -10,15 +10,13 @@ from sqlalchemy.exc import DBAPIError
 
 from workflow.errors import StorageError
 
-from .engine import describe
+from .engine import cache_of, describe
 from .errors import translate
 
 # The newest migration this code knows; tests check it against Alembic's head.
 HEAD = "0006"
 KNOWN = ("0001", "0002", "0003", "0004", "0005", "0006")
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-_checked: set[str] = set()
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -42,8 +40,8 @@ class _null:
 
 def check(engine: Engine) -> None:
     """Refuse to work on a DB that is uninitialised, older or newer than this code."""
-    key = str(engine.url)
-    if key in _checked:
+    cache = cache_of(engine)
+    if cache.schema_checked:
         return
     rev = current_revision(engine)
     where = describe(str(engine.url))
@@ -55,7 +53,7 @@ def check(engine: Engine) -> None:
         )
     if rev != HEAD:
         raise StorageError(f"database {where} has schema {rev}; run `ccn init` to upgrade it")
-    _checked.add(key)
+    cache.schema_checked = True
 
 
 def alembic_config(engine: Engine) -> Any:
@@ -79,7 +77,7 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
 
     with translate(engine.url):
         command.upgrade(alembic_config(engine), revision)
-    _checked.discard(str(engine.url))
+    cache_of(engine).schema_checked = False
     return before, current_revision(engine)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 
 from . import schema
 from .audit import SqlAuditQueries
+from .engine import cache_of
 from .errors import storage_error
 from .reports import SqlReportQueries
 from .repository import SqlClusterRepository, SqlDefinitionStore
@@ -42,7 +43,7 @@ class SqlUnitOfWork:
             self.conn.begin()
         except DBAPIError as exc:
             raise storage_error(exc, self.engine.url) from None
-        self.definitions = SqlDefinitionStore(self.conn)
+        self.definitions = SqlDefinitionStore(self.conn, cache_of(self.engine))
         self.users = SqlUserDirectory(self.conn)
         self.clusters = SqlClusterRepository(self.conn, self.definitions, self.users.known)
         self.reports = SqlReportQueries(self.conn)

@@ -21,7 +21,24 @@ from db.schema import upgrade
 
 from .pgserver import PgServer, find_bindir
 
+TESTS = Path(__file__).parent
+
 FROZEN_NOW = "2026-03-02 03:00:00"  # 10:00 in Vietnam, a Monday
+LAYERS = ("unit", "service", "cli", "system")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its layer, the folder it lives in (tests/<layer>/...).
+
+    A test that starts PostgreSQL itself is a system test wherever it lives; the
+    PostgreSQL copies of `db_url` and `empty_url` are marked where they are declared.
+    """
+    for item in items:
+        parts = item.path.relative_to(TESTS).parts
+        if len(parts) > 1 and parts[0] in LAYERS:
+            item.add_marker(getattr(pytest.mark, parts[0]))
+        if "pg_server" in item.fixturenames:
+            item.add_marker(pytest.mark.system)
 
 
 @pytest.fixture(autouse=True)
@@ -74,23 +91,31 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 _counter = itertools.count()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(
-    request: pytest.FixtureRequest,
-    tmp_path: Path,
-    sqlite_template: Path,
-) -> Iterator[str]:
+# Every DB-backed test runs on both backends; the PostgreSQL copies belong to the system
+# layer, so `pytest -m "not system"` runs them on SQLite only.
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.system)]
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """The URL of a fresh, initialised database."""
-    if request.param == "sqlite":
-        path = tmp_path / "ccn.db"
-        shutil.copy(sqlite_template, path)
+    with fresh_database(request, request.param) as url:
+        yield url
+
+
+@contextmanager
+def fresh_database(request: pytest.FixtureRequest, backend: str) -> Iterator[str]:
+    """A new, initialised database on `backend` ("sqlite" or "postgresql")."""
+    if backend == "sqlite":
+        path = request.getfixturevalue("tmp_path") / "ccn.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
     with _pg_database(request, template="pg_template") as url:
         yield url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The URL of a database with no schema at all (a new file, or a new PG database)."""
     if request.param == "sqlite":

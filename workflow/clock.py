@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from .errors import InvalidDate
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 MIN_YEAR, MAX_YEAR = 1900, 2199
 _ISO = re.compile(r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})")
 _DMY = re.compile(r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})")

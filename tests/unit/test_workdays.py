@@ -298,7 +298,7 @@ def test_many_calls_are_fast(cal: WorkCalendar) -> None:
 
 
 def test_import_does_not_load_holidays() -> None:
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     code = "import sys, workflow.workdays; print('holidays' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr

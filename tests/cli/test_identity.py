@@ -17,9 +17,9 @@ from cli import cli
 from db import open_engine
 from db.users import os_login
 
-from .conftest import FROZEN_NOW, Ccn, _pg_database, dump
+from ..conftest import FROZEN_NOW, Ccn, _pg_database, dump
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 @pytest.fixture(autouse=True)
@@ -240,7 +240,8 @@ PASSWORDS = {"boss": "pw-boss", "lan": "pw-lan", "sup": "pw-sup", "stranger": "p
 
 
 @pytest.fixture
-def pg_url(request: pytest.FixtureRequest):
+def pg_url(request: pytest.FixtureRequest, pg_server: object):
+    # Asks for pg_server by name, so that each test using it is marked a system test.
     with _pg_database(request, template="pg_template") as url:
         yield url
 
@@ -439,7 +440,6 @@ def test_upgrade_keeps_users_and_starts_the_chain(empty_url) -> None:
     from db import schema
 
     engine = _at_0004(empty_url, [("boss", "admin", True), ("lan", "staff", False)])
-    schema._checked.clear()
     assert schema.upgrade(engine) == ("0004", schema.HEAD)
     engine.dispose()
     ccn = Ccn(empty_url)
@@ -469,7 +469,6 @@ def test_upgrade_refuses_two_users_with_one_name(empty_url) -> None:
 
     engine = _at_0004(empty_url, [("boss", "admin", True), ("Lan", "staff", True),
                                   ("lan", "supervisor", True)])  # fmt: skip
-    schema._checked.clear()
     with pytest.raises(StorageError, match="users 'Lan' and 'lan' are one name ignoring case"):
         schema.upgrade(engine)
     assert schema.current_revision(engine) == "0005"  # 0006, which refused, changed nothing

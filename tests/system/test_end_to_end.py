@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 
-from .processes import ccn
+from ..processes import ccn
 
 
 def test_init_write_report_verify(empty_url) -> None:

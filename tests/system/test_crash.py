@@ -17,8 +17,8 @@ import pytest
 from db import SqlUnitOfWork, open_engine
 from workflow.audit import verify
 
-from .conftest import dump
-from .processes import ROOT, ccn, start_workers
+from ..conftest import dump
+from ..processes import ROOT, ccn, start_workers
 
 
 def _transitions(url: str) -> int:

@@ -15,7 +15,7 @@ from cli import cli
 from db.schema import HEAD
 from states import default_definition
 
-from .conftest import FROZEN_NOW, dump
+from ..conftest import FROZEN_NOW, dump
 
 NAME = "Cụm công nghiệp Hợp Thành 1"
 

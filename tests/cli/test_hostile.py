@@ -23,9 +23,9 @@ from freezegun import freeze_time
 
 from cli import cli
 
-from .conftest import FROZEN_NOW, dump
-from .pgserver import PgServer
-from .processes import ccn as ccn_process
+from ..conftest import FROZEN_NOW, dump
+from ..pgserver import PgServer
+from ..processes import ccn as ccn_process
 
 
 @pytest.fixture(autouse=True)

@@ -39,7 +39,7 @@ from workflow.replay import replay
 from workflow.services import NewCluster
 from workflow.users import add_user
 
-from .conftest import dump
+from ..conftest import dump
 
 TODAY = date(2026, 3, 2)
 MAIN = ["planned", "planning_compliant", "establishment", "investment_approval",

@@ -14,15 +14,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given
-from hypothesis import strategies as st
 from sqlalchemy import text
 
 from cli import cli
 from db import open_engine
-from workflow.text import INVISIBLE, fold, invisible
 
-from .conftest import Ccn, _pg_database, dump
+from ..conftest import Ccn, _pg_database, dump
 
 
 def nfd(s: str) -> str:
@@ -117,15 +114,6 @@ def test_csv_import_refuses_a_bidi_override(ccn, db_url, tmp_path: Path) -> None
     assert dump(db_url) == before
 
 
-def test_every_listed_invisible_character_is_refused() -> None:
-    listed = [*range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2065),
-              *range(0x2066, 0x206A), 0xFEFF, 0x061C, 0x180E]  # fmt: skip
-    for cp in listed:
-        assert invisible(f"a{chr(cp)}b") == chr(cp), hex(cp)
-        assert chr(cp) in INVISIBLE or unicodedata.category(chr(cp)) == "Cf"
-    assert invisible("Cụm công nghiệp Đình Lập") is None
-
-
 def test_postgresql_refuses_non_nfc_text_written_by_hand(db_url, ccn) -> None:
     if not db_url.startswith("postgresql"):
         pytest.skip("CHECK ... IS NFC NORMALIZED is PostgreSQL only")
@@ -144,29 +132,6 @@ def test_postgresql_refuses_non_nfc_text_written_by_hand(db_url, ccn) -> None:
 
 
 # ---------------------------------------------------------------- matching
-
-
-def test_fold_examples() -> None:
-    key = fold("Đình Lập")
-    assert key == "dinh lap"
-    for typed in ("dinh lap", "ĐÌNH LẬP", nfd("Đình Lập"), "  đình   lập ", "DINH\tLAP"):
-        assert fold(typed) == key, typed
-
-
-VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợ" \
-    "ùủũúụừửữứựỳỷỹýỵ "  # fmt: skip
-
-
-@given(st.text())
-def test_fold_is_idempotent_and_ignores_normal_form(s: str) -> None:
-    assert fold(fold(s)) == fold(s)
-    assert fold(nfd(s)) == fold(nfc(s)) == fold(s)
-
-
-@given(st.text(alphabet=VIETNAMESE + VIETNAMESE.upper() + "0123456789-."))
-def test_fold_ignores_case_and_accents_of_vietnamese(s: str) -> None:
-    assert fold(s.upper()) == fold(s.lower()) == fold(nfd(s.swapcase())) == fold(s)
-    assert fold(s).isascii()
 
 
 def seed(ccn: Ccn) -> None:
@@ -256,6 +221,7 @@ SCENARIO = [
 ]
 
 
+@pytest.mark.system  # PostgreSQL beside SQLite
 def test_same_answers_on_sqlite_and_postgresql(
     request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
 ) -> None:

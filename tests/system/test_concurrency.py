@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from workflow.audit import verify
 
-from .conftest import dump
-from .processes import run_workers
+from ..conftest import dump
+from ..processes import run_workers
 
 
 def _history_rows(url: str) -> int:

@@ -12,7 +12,7 @@ from workflow import services
 from workflow.errors import ConcurrentChange
 from workflow.services import NewCluster
 
-from .conftest import FROZEN_NOW, dump
+from ..conftest import FROZEN_NOW, dump
 
 
 def test_two_identical_advances_started_together_move_one_step(engine, monkeypatch) -> None:

@@ -10,7 +10,7 @@ from freezegun import freeze_time
 from db import SqlUnitOfWork, open_engine
 from states import default_definition, parse_definition
 
-from .conftest import FROZEN_NOW
+from ..conftest import FROZEN_NOW
 from .test_audit import sql, verify
 
 NAME = "Cụm công nghiệp Hợp Thành 1"
@@ -53,7 +53,7 @@ def test_edit_records_old_and_new_values_in_the_history(ccn) -> None:
 
 
 def test_edit_refusals_store_nothing(ccn) -> None:
-    from .conftest import dump
+    from ..conftest import dump
 
     add(ccn)
     before = dump(ccn.url)

@@ -1,4 +1,4 @@
-"""Use cases against real databases (SQLite and PostgreSQL)."""
+"""Use cases on the fake unit of work and on real databases (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from workflow.errors import (
 from workflow.model import GENESIS
 from workflow.services import NewCluster
 
-from .conftest import FROZEN_NOW, dump
+from ..conftest import FROZEN_NOW
 
 pytestmark = pytest.mark.usefixtures("frozen")
 NAME = "Cụm công nghiệp Hợp Thành 1"
@@ -116,13 +116,13 @@ def test_walk_from_planned_to_operating(uow) -> None:
         (lambda u: add(u, "X1", state="suspended_forever"), UnknownState, "unknown state"),
     ],
 )  # fmt: skip
-def test_refusals_change_nothing(uow, db_url, call, error, message) -> None:
+def test_refusals_change_nothing(uow, snapshot, call, error, message) -> None:
     add(uow, since=date(2021, 3, 15))
-    before = dump(db_url)
+    before = snapshot()
     with pytest.raises(error) as info:
         call(uow)
     assert str(info.value).startswith(message)
-    assert dump(db_url) == before
+    assert snapshot() == before
 
 
 def test_resume_returns_to_the_state_it_left(uow) -> None:
@@ -164,7 +164,7 @@ def test_stale_version_is_a_concurrent_change(uow) -> None:
     assert len(services.history(uow(), "HT1")) == 2
 
 
-def test_import_is_all_or_nothing(uow, db_url) -> None:
+def test_import_is_all_or_nothing(uow, snapshot) -> None:
     add(uow)
     rows = [
         (2, NewCluster("A1", "Cụm A")),
@@ -173,7 +173,7 @@ def test_import_is_all_or_nothing(uow, db_url) -> None:
         (5, NewCluster("HT1", "again")),
         (6, NewCluster("C1", "Cụm C", state="infrastructure", since=date(2024, 1, 1))),
     ]
-    before = dump(db_url)
+    before = snapshot()
     with pytest.raises(ImportRejected) as info:
         services.import_clusters(uow(), rows, actor="an")
     assert info.value.problems == (
@@ -182,9 +182,9 @@ def test_import_is_all_or_nothing(uow, db_url) -> None:
         "line 5: cluster 'HT1' already exists (as 'HT1')",
         "line 6: ref is required for entering infrastructure (cluster C1)",
     )
-    assert dump(db_url) == before
+    assert snapshot() == before
     assert services.import_clusters(uow(), rows[:1], actor="an", dry_run=True) == 1
-    assert dump(db_url) == before
+    assert snapshot() == before
     assert services.import_clusters(uow(), rows[:1], actor="an") == 1
     assert [v.cluster.code for v in services.list_clusters(uow())] == ["A1", "HT1"]
 
@@ -195,11 +195,14 @@ def test_list_filters(uow) -> None:
         since=date(2025, 1, 1))  # fmt: skip
     assert [v.cluster.code for v in services.list_clusters(uow(), locality="cao lộc")] == ["HT1"]
     assert [v.cluster.code for v in services.list_clusters(uow(), state="establishment")] == ["BS2"]
+
+
+def test_list_refuses_an_unknown_state(uow) -> None:
     with pytest.raises(UnknownState):
         services.list_clusters(uow(), state="nowhere")
 
 
-def test_apply_steps_is_all_or_nothing(uow, db_url) -> None:
+def test_apply_steps_is_all_or_nothing(uow, snapshot) -> None:
     from workflow.services import Step
 
     add(uow, since=date(2020, 1, 6))
@@ -210,11 +213,11 @@ def test_apply_steps_is_all_or_nothing(uow, db_url) -> None:
         Step("ht1", "advance", on=date(2021, 6, 1)),
         Step("BS2", "resume", on=date(2021, 7, 1)),
     ]
-    before = dump(db_url)
+    before = snapshot()
     with pytest.raises(DateOutOfRange):  # the last step is dated before the one before it
         services.apply_steps(uow(), [*steps, Step("BS2", "suspend", on=date(2021, 5, 1), note="x")],
                              actor="an")  # fmt: skip
-    assert dump(db_url) == before
+    assert snapshot() == before
     assert services.apply_steps(uow(), steps, actor="an") == 4
     assert [t.to_state for t in services.history(uow(), "HT1")] == [
         "planned", "planning_compliant", "establishment"]  # fmt: skip

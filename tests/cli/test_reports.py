@@ -7,9 +7,7 @@ import json
 import pytest
 from freezegun import freeze_time
 
-from workflow.workdays import WorkCalendar
-
-from .conftest import FROZEN_NOW
+from ..conftest import FROZEN_NOW
 
 
 @pytest.fixture(autouse=True)
@@ -37,15 +35,14 @@ def test_past_as_of_judges_the_state_then(ccn) -> None:
     ccn("advance", "A1", "--on", "2025-07-01", "--ref", "QĐ 1689/QĐ-UBND", actor="chị Lan")
     add(ccn, "B1", "establishment", "2025-07-15")  # registered after the as-of date
     rows = j(ccn("report", "stalled", "--as-of", "30/06/2025", "--format", "json"))
-    wd = WorkCalendar().working_days(
-        *(__import__("datetime").date.fromisoformat(d) for d in ("2025-01-06", "2025-06-30"))
-    )
+    # (06/01, 30/06/2025]: 125 weekdays, less Tết (5), Hùng Kings (1), 30/4-1/5 (2) and
+    # Friday 2/5 (1), plus the make-up Saturday 26/4.
     assert rows == [
         {
             "code": "A1", "name": "Cụm A1", "locality": "Cao Lộc", "state": "establishment",
             "since": "2025-01-06", "paused_days": 0, "days_in_state": 175,
-            "working_days_in_state": wd,
-            "threshold": 60, "unit": "working_days", "overdue": wd - 60, "last_actor": "tester",
+            "working_days_in_state": 117,
+            "threshold": 60, "unit": "working_days", "overdue": 57, "last_actor": "tester",
             "last_ref": "QĐ 1/QĐ-UBND",
         }
     ]  # fmt: skip
@@ -69,15 +66,24 @@ def test_working_days_skip_tet_2025(ccn) -> None:
     assert rows == []
 
 
-def test_make_up_saturday_from_calendar_file(ccn, tmp_path) -> None:
+def make_up_saturday(tmp_path):
     cal = tmp_path / "langson.toml"
     cal.write_text('[[working_day]]\ndate = "2025-03-08"\nname = "Làm bù"\n', encoding="utf-8")
+    return cal
+
+
+def test_make_up_saturday_from_calendar_file(ccn, tmp_path) -> None:
+    cal = make_up_saturday(tmp_path)
     add(ccn, "S1", "establishment", "2025-03-07")  # a Friday
     args = ["report", "stalled", "--as-of", "2025-03-10", "--threshold", "establishment=1wd",
             "--format", "json"]  # fmt: skip
     assert j(ccn(*args)) == []  # only Monday 10/03 counts
     [row] = j(ccn(*args, "--calendar", str(cal)))
     assert row["working_days_in_state"] == 2
+
+
+def test_calendar_list_shows_the_local_make_up_day(ccn, tmp_path) -> None:
+    cal = make_up_saturday(tmp_path)
     r = ccn("calendar", "list", "--year", "2025", "--calendar", str(cal), "--format", "json")
     days = {d["date"]: d for d in j(r)}
     assert days["2025-03-08"] == {"date": "2025-03-08", "weekday": "Sat", "working": True,
@@ -85,20 +91,31 @@ def test_make_up_saturday_from_calendar_file(ccn, tmp_path) -> None:
     assert days["2025-01-29"]["working"] is False
 
 
-def test_overrides_sorting_and_fail_exit(ccn) -> None:
+def three_waiting(ccn) -> None:
     add(ccn, "P1", "planned", "2025-01-01")
     add(ccn, "P2", "planned", "2025-06-01")
     add(ccn, "E1", "establishment", "2026-02-01")
+
+
+def test_threshold_overrides_sort_by_how_far_over(ccn) -> None:
+    three_waiting(ccn)
     rows = j(ccn("report", "stalled", "--threshold", "planned=100",
                  "--threshold", "establishment=10", "--format", "json"))  # fmt: skip
     assert [(r["code"], r["unit"], r["threshold"], r["overdue"]) for r in rows] == [
         ("P1", "days", 100, 325), ("E1", "days", 10, 19), ("P2", "days", 100, 174),
     ]  # fmt: skip
+
+
+def test_fail_on_stalled_exits_3_only_when_something_is_stalled(ccn) -> None:
+    three_waiting(ccn)
     r = ccn("report", "stalled", "--threshold", "planned=100", "--fail-on-stalled")
     assert r.exit_code == 3
     assert r.stdout.splitlines()[0].split()[:2] == ["Code", "Name"]
     r = ccn("report", "stalled", "--state", "establishment", "--fail-on-stalled")
     assert (r.exit_code, r.stdout) == (0, "No stalled clusters.\n")
+
+
+def test_an_invalid_threshold_is_one_error_line(ccn) -> None:
     r = ccn("report", "stalled", "--threshold", "planned=ten")
     assert (r.exit_code, r.stderr) == (
         1, "Error: invalid threshold 'planned=ten': use STATE=N (days) or STATE=Nwd "
@@ -151,10 +168,14 @@ def test_empty_database(ccn) -> None:
             "infrastructure", "operating", "suspended", "cancelled")]}  # fmt: skip
 
 
-def test_funnel_as_of_and_locality(ccn) -> None:
+def two_localities(ccn) -> None:
     add(ccn, "A1", "establishment", "2025-01-06", locality="Cao Lộc")
     ccn("advance", "A1", "--on", "2025-07-01", "--ref", "QĐ 2/QĐ-UBND")
     add(ccn, "B1", "planned", "2025-08-01", locality="Bắc Sơn")
+
+
+def test_funnel_as_of_and_locality(ccn) -> None:
+    two_localities(ccn)
     counts = lambda d: {e["state"]: e["count"] for e in d["states"] if e["count"]}  # noqa: E731
     assert counts(j(ccn("report", "funnel", "--as-of", "2025-06-30", "--format", "json"))) == {
         "establishment": 1
@@ -163,6 +184,10 @@ def test_funnel_as_of_and_locality(ccn) -> None:
         "investment_approval": 1, "planned": 1}  # fmt: skip
     assert counts(j(ccn("report", "funnel", "--locality", "bắc sơn", "--format", "json"))) == {
         "planned": 1}  # fmt: skip
+
+
+def test_funnel_as_csv_and_in_vietnamese(ccn) -> None:
+    two_localities(ccn)
     r = ccn("report", "funnel", "--format", "csv")
     assert r.stdout_bytes.decode().startswith("\ufeffstate,count\r\nplanned,1\r\n")
     r = ccn("--lang", "vi", "report", "funnel")
