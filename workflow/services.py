@@ -11,6 +11,7 @@ from states import Definition, default_definition
 from . import clock, rules
 from .access import authorize
 from .attributes import ATTRIBUTES
+from .batch import collector_paused
 from .commands import NewCluster, Step
 from .engine import engine_for
 from .errors import (
@@ -83,7 +84,7 @@ def import_clusters(
     """Register many clusters at once: all of them, or none if any row is bad."""
     d = definition or default_definition()
     who = _actor(actor)
-    with uow:
+    with collector_paused(), uow:
         dates = [new.since for _, new in rows if new.since is not None]
         authorize(uow, d, who, "import", min(dates) if dates else None)
         # Stamped once the write lock is held: a checkpoint taken meanwhile never sees
@@ -93,7 +94,7 @@ def import_clusters(
         problems: list[str] = []
         prepared: list[tuple[Cluster, Transition]] = []
         seen: dict[str, int] = {}
-        lines: list[int] = []
+        lines: list[tuple[int, str]] = []  # line and code key of each prepared cluster
         for line, new in rows:
             # Duplicates are checked on the raw code, so a row with other problems still
             # reveals them: every problem is listed at once.
@@ -111,12 +112,12 @@ def import_clusters(
                 continue
             if not duplicate:
                 prepared.append(item)
-                lines.append(line)
+                lines.append((line, key))
         if not rows:
             problems.append("no clusters in the file")
         existing = uow.clusters.existing_codes([c.code for c, _ in prepared])
-        for (cluster, _), line in zip(prepared, lines, strict=True):
-            stored = existing.get(code_key(cluster.code))
+        for (cluster, _), (line, key) in zip(prepared, lines, strict=True):
+            stored = existing.get(key)
             if stored is not None:
                 problems.append(
                     f"line {line}: cluster {cluster.code!r} already exists (as {stored!r})"
