@@ -62,8 +62,8 @@ def register(
     Cluster.register(d, new, actor=who, login="", now=clock.now())  # refuse bad input early
     with uow:
         authorize(uow, d, who, "register", new.since)
-        cluster, first = Cluster.register(d, new, actor=who, login=uow.users.login(),
-                                          now=clock.now())  # fmt: skip
+        login = uow.users.login()
+        cluster, first = Cluster.register(d, new, actor=who, login=login, now=clock.now())
         uow.definitions.pin(d)
         existing = uow.clusters.existing_codes([cluster.code])
         if existing:
