@@ -1,7 +1,7 @@
 """Baseline for benchmark 2: the same import written with nothing but sqlite3.
 
-Reads the same CSV, builds the same cluster rows and register entries (hash
-included) and writes them with executemany in one transaction.
+Reads the same CSV, builds the same cluster rows (search keys included) and register
+entries (hash and data included) and writes them with executemany in one transaction.
 
     python benchmarks/raw_import.py DB FILE.csv
 """
@@ -14,11 +14,30 @@ import hashlib
 import json
 import sqlite3
 import sys
+import unicodedata
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 GENESIS = "0" * 64
+SEPARATOR = "\x1f"
+
+
+class Marks(dict):  # type: ignore[type-arg]
+    """str.translate table deleting combining marks, filled as characters are met."""
+
+    def __missing__(self, cp: int) -> int | None:
+        self[cp] = None if unicodedata.combining(chr(cp)) else cp
+        return self[cp]
+
+
+MARKS = Marks()
+
+
+def fold(text: str) -> str:
+    """The search key ccn stores: case, accents and spacing dropped, đ as d."""
+    bare = unicodedata.normalize("NFD", text.casefold()).translate(MARKS).replace("đ", "d")
+    return unicodedata.normalize("NFC", " ".join(bare.split()))
 
 
 def main() -> None:
@@ -56,14 +75,16 @@ def main() -> None:
                 json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
             ).hexdigest()
             cid, at_text = first + i, at.isoformat(" ", "microseconds")
+            place = fold(locality)
             clusters.append((cid, code, code.upper(), name, locality, float(area), developer,
-                             wf, state, at_text, since, None, 1, 1, digest))  # fmt: skip
+                             wf, state, at_text, since, None, 1, 1, digest, place,
+                             SEPARATOR.join((fold(code), fold(name), place))))  # fmt: skip
             entries.append((cid, 1, "register", None, state, at_text, since, stamp, "bench",
                             ref, None, GENESIS, digest, login, 2, data, code))  # fmt: skip
     con.executemany(
         "INSERT INTO clusters (id, code, code_key, name, locality, area_ha, developer,"
-        " workflow_id, state, since, since_on, suspended_from, version, last_seq, head_hash)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " workflow_id, state, since, since_on, suspended_from, version, last_seq, head_hash,"
+        " locality_key, search_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         clusters,
     )
     con.executemany(

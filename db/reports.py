@@ -7,6 +7,7 @@ MAX(seq) per cluster served by the (cluster_id, seq) index finds it without a so
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -140,11 +141,11 @@ class SqlReportQueries:
         )
         return [(s, int(d), int(n)) for s, d, n in self.conn.execute(query)]
 
-    def rework(self, as_of: date) -> dict[str, int]:
+    def rework(self, as_of: date, events: Collection[str]) -> dict[str, int]:
         query = (
             select(T.to_state, func.count())
             .where(
-                T.event == "send_back",
+                T.event.in_(sorted(events)),
                 T.effective_on <= as_of,
                 T.cluster_id.not_in(_irregular_ids()),
             )

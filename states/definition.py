@@ -102,6 +102,20 @@ class Definition:
             return self.event(event).roles
         return RECORD_EVENT_ROLES.get(event, ())
 
+    @cached_property
+    def rework_events(self) -> tuple[str, ...]:
+        """Events that send a cluster back along the main line: each such move is rework.
+
+        Derived from the moves, so definitions stored before this existed (whose text,
+        and so hash, must not change) have it too.
+        """
+        rank = {s: i for i, s in enumerate(self.main_line)}
+        return tuple(
+            e.name
+            for e in self.events
+            if any(rank.get(dst, len(rank)) < rank.get(src, -1) for src, dst in e.moves)
+        )
+
     def next_state(self, state: str) -> str | None:
         """The next main-line state, or None at the end or off the line."""
         if state not in self.main_line or state in self.terminal:

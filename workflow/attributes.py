@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .model import Transition
+if TYPE_CHECKING:
+    # Annotations only: the model imports this module.
+    from .model import Transition
+
 
 ATTRIBUTES = ("name", "locality", "area_ha", "developer")
 

@@ -48,6 +48,7 @@ def _parse(value: str) -> date | None:
         return None
 
 
+@lru_cache(maxsize=4096)  # imports repeat one instant and the starts of a few thousand days
 def local_date(moment: datetime) -> date:
     return moment.astimezone(LOCAL_TZ).date()
 

@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from .batch import collector_paused
 from .clock import parse_date
 from .errors import CcnError, ImportRejected, InvalidInput
 from .services import NewCluster
@@ -18,6 +19,11 @@ BOM = "\ufeff"
 
 def read_clusters(data: bytes) -> list[tuple[int, NewCluster]]:
     """Parse an import file; any problem rejects the whole file, every line listed."""
+    with collector_paused():
+        return _read_clusters(data)
+
+
+def _read_clusters(data: bytes) -> list[tuple[int, NewCluster]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -1,9 +1,27 @@
-"""Domain objects: a cluster and one recorded transition of it."""
+"""Domain objects: a cluster, the entries of its history, and users.
+
+A cluster applies the workflow's rules (rules.py) to itself and returns the cluster
+after the move together with the entry that records it. Nothing here does I/O: the
+use cases (services.py) pass in the definition, the instant and, where a rule needs
+it, the history, and store what comes back.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from . import clock, rules
+from .attributes import amend_data, migrate_data, register_data
+from .chain import CANON, entry_hash_v2
+from .commands import NewCluster, Step
+from .errors import InvalidInput, UnknownState
+from .validate import clean_area, clean_code, clean_text
+
+if TYPE_CHECKING:
+    from states import Definition
 
 GENESIS = "0" * 64
 
@@ -26,6 +44,147 @@ class Cluster:
     # From the entry that made the current state; filled when read back.
     last_actor: str | None = None
     last_ref: str | None = None
+
+    @classmethod
+    def register(
+        cls, definition: Definition, new: NewCluster, *, actor: str, login: str, now: datetime
+    ) -> tuple[Cluster, Transition]:
+        """A new cluster and its first entry, recorded at `now`; bad input is refused."""
+        code = clean_code(new.code)
+        name = clean_text(new.name, "name", required=True)
+        assert name is not None
+        state = (new.state or "").strip() or definition.initial
+        if not definition.has_state(state):
+            raise UnknownState(state, definition.state_names)
+        ref = clean_text(new.ref, "ref")
+        note = clean_text(new.note, "note")
+        rules.require_fields(definition, code, "register", state, ref, note)
+        effective_at = rules.effective(code, new.since, now)
+        attributes = {
+            "name": name,
+            "locality": clean_text(new.locality, "locality"),
+            "area_ha": clean_area(new.area_ha),
+            "developer": clean_text(new.developer, "developer"),
+        }
+        first = Transition.build(
+            code=code, seq=1, event="register", from_state=None, to_state=state,
+            effective_at=effective_at, recorded_at=now, actor=actor, login=login, ref=ref,
+            note=note, prev_hash=GENESIS,
+            data=register_data(attributes, definition.key, definition.sha256),
+        )  # fmt: skip
+        cluster = cls(
+            code=code,
+            state=state,
+            since=effective_at,
+            since_on=first.effective_on,
+            workflow=definition.key,
+            head_hash=first.hash,
+            **attributes,
+        )
+        return cluster, first
+
+    def needs_history(self, definition: Definition, step: Step) -> bool:
+        """Whether `apply` must be given the history: a revert walks it, and going back
+        into a state that requires evidence looks there for it. Refuses what `apply`
+        would refuse before that."""
+        if step.event == "revert":
+            return True
+        target = rules.resolve(definition, self, step.event, step.to)
+        return rules.evidence_matters(definition, step.event, target)
+
+    def apply(
+        self,
+        definition: Definition,
+        step: Step,
+        *,
+        actor: str,
+        login: str,
+        now: datetime,
+        history: Sequence[Transition] = (),
+    ) -> tuple[Cluster, Transition]:
+        """The cluster after `step` and the entry recording it, or a refusal.
+
+        `step` holds cleaned text (`Step.cleaned`). `history` is the cluster's whole
+        history where `needs_history` asks for it; without it, evidence counts as not
+        on file.
+        """
+        if step.event == "revert":
+            # Back to a position the history already holds, evidence included.
+            back = rules.revert_target(definition, self, history)
+            target, suspended_from, on_file = back.state, back.suspended_from, True
+        else:
+            target = rules.resolve(definition, self, step.event, step.to)
+            suspended_from = None
+            on_file = rules.evidence_on_file(definition, step.event, target, history)
+        rules.require_fields(
+            definition, self.code, step.event, target, step.ref, step.note, on_file=on_file
+        )
+        t = self._entry(
+            step.event, target, rules.effective(self.code, step.on, now, self), now,
+            actor=actor, login=login, ref=step.ref, note=step.note,
+        )  # fmt: skip
+        return self.moved(t, suspended_from), t
+
+    def amend(
+        self,
+        changes: Mapping[str, Any],
+        *,
+        actor: str,
+        login: str,
+        note: str,
+        now: datetime,
+    ) -> tuple[Cluster, Transition]:
+        """Change attributes through the chain; the entry holds each old and new value."""
+        diff = {k: (getattr(self, k), v) for k, v in changes.items() if getattr(self, k) != v}
+        if not diff:
+            raise InvalidInput(f"nothing to change: cluster {self.code} already has these values")
+        t = self._entry(
+            "amend", self.state, now, now, actor=actor, login=login, note=note,
+            data=amend_data(diff),
+        )  # fmt: skip
+        moved = self.moved(t, self.suspended_from)
+        return replace(moved, **{k: new for k, (_, new) in diff.items()}), t
+
+    def migrate(
+        self,
+        to: str,
+        target: Definition | None,
+        *,
+        actor: str,
+        login: str,
+        note: str,
+        now: datetime,
+    ) -> tuple[Cluster, Transition]:
+        """Pin the cluster to the definition `to`; `target` is it, or None if not stored."""
+        rules.require_pin_change(self, to)
+        if target is None:
+            raise InvalidInput(f"workflow {to} is not stored in this database", field="to")
+        rules.require_states(self, to, target)
+        t = self._entry(
+            "migrate", self.state, now, now, actor=actor, login=login, note=note,
+            data=migrate_data(self.workflow, to, target.sha256),
+        )  # fmt: skip
+        return replace(self.moved(t, self.suspended_from), workflow=to), t
+
+    def _entry(
+        self,
+        event: str,
+        to_state: str,
+        effective_at: datetime,
+        now: datetime,
+        *,
+        actor: str,
+        login: str,
+        ref: str | None = None,
+        note: str | None = None,
+        data: str | None = None,
+    ) -> Transition:
+        """The next entry of this cluster's chain."""
+        return Transition.build(
+            code=self.code, seq=self.last_seq + 1, event=event, from_state=self.state,
+            to_state=to_state, effective_at=effective_at, recorded_at=now, actor=actor,
+            login=login, ref=ref, note=note, prev_hash=self.head_hash, data=data,
+        )  # fmt: skip
 
     def moved(self, t: Transition, suspended_from: str | None = None) -> Cluster:
         """The cluster after `t`; `suspended_from` is for a revert back into suspension."""
@@ -61,6 +220,48 @@ class Transition:
     db_user: str | None = None  # the login that wrote it: DB login, or OS login on SQLite
     canon: int = 1  # canonical form version the hash was computed under (chain.py)
     data: str | None = None  # compact JSON: attributes, amendments, definition switches
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        code: str,
+        seq: int,
+        event: str,
+        from_state: str | None,
+        to_state: str,
+        effective_at: datetime,
+        recorded_at: datetime,
+        actor: str,
+        login: str,
+        ref: str | None = None,
+        note: str | None = None,
+        prev_hash: str,
+        data: str | None = None,
+    ) -> Transition:
+        """A new entry, hashed under the current canonical form and linked to `prev_hash`."""
+        digest = entry_hash_v2(
+            code, seq, event, from_state, to_state, effective_at, recorded_at, actor, login,
+            ref, note, data, prev_hash,
+        )  # fmt: skip
+        return cls(
+            code=code,
+            seq=seq,
+            event=event,
+            from_state=from_state,
+            to_state=to_state,
+            effective_at=effective_at,
+            effective_on=clock.local_date(effective_at),
+            recorded_at=recorded_at,
+            actor=actor,
+            ref=ref,
+            note=note,
+            prev_hash=prev_hash,
+            hash=digest,
+            db_user=login,
+            canon=CANON,
+            data=data,
+        )
 
 
 @dataclass(frozen=True)

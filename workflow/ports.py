@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -94,8 +94,9 @@ class ReportQueries(Protocol):
         """(state, calendar days spent, passages) for passages ended by `as_of`,
         over the clusters that `irregular` leaves out."""
 
-    def rework(self, as_of: date) -> dict[str, int]:
-        """Send-backs into each state by `as_of`, over the clusters `irregular` leaves out."""
+    def rework(self, as_of: date, events: Collection[str]) -> dict[str, int]:
+        """Entries of `events` (the definitions' rework events) into each state by `as_of`,
+        over the clusters `irregular` leaves out."""
 
 
 class UserDirectory(Protocol):

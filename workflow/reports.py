@@ -118,12 +118,16 @@ class _Judge:
         self.calendar = calendar
         self._defs: dict[str, Definition] = {}
 
+    def definition(self, key: str) -> Definition:
+        d = self._defs.get(key)
+        if d is None:
+            d = self._defs[key] = self.uow.definitions.get(key)
+        return d
+
     def threshold(self, p: Position) -> Threshold | None:
         if p.state in self.overrides:
             return self.overrides[p.state]
-        d = self._defs.get(p.workflow)
-        if d is None:
-            d = self._defs[p.workflow] = self.uow.definitions.get(p.workflow)
+        d = self.definition(p.workflow)
         return d.state(p.state).threshold if d.has_state(p.state) else None
 
     def days(self, p: Position) -> int:
@@ -227,21 +231,24 @@ def bottlenecks(
         judge = _Judge(uow, day, overrides or {}, calendar or WorkCalendar())
         active: dict[str, Counter[int]] = defaultdict(Counter)
         stalled_count: Counter[str] = Counter()
+        workflows: set[str] = set()
         for p in positions(uow, day):
             active[p.state][judge.days(p)] += 1
             if judge.stalled(p) is not None:
                 stalled_count[p.state] += 1
+            workflows.add(p.workflow)
         dwell: dict[str, Counter[int]] = defaultdict(Counter)
         for state, days, n in uow.reports.dwell_histogram(day):
             dwell[state][days] += n
-        rework = Counter(uow.reports.rework(day))
+        # What counts as rework is each definition's to say (Definition.rework_events).
+        events = {e for w in workflows for e in judge.definition(w).rework_events}
+        rework = Counter(uow.reports.rework(day, events) if events else {})
         for h in uow.reports.irregular():
             for state, days in passages(h.entries, day):
                 dwell[state][days] += 1
+            back = judge.definition(h.workflow).rework_events
             rework.update(
-                t.to_state
-                for t in standing(h.entries)
-                if t.event == "send_back" and t.effective_on <= day
+                t.to_state for t in standing(h.entries) if t.event in back and t.effective_on <= day
             )
     states = [
         StepRow(

@@ -3,49 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date
 
 from states import Definition, default_definition
 
-from . import clock
+from . import clock, rules
 from .access import authorize
-from .attributes import ATTRIBUTES, amend_data, migrate_data, register_data
-from .chain import CANON, entry_hash_v2
+from .attributes import ATTRIBUTES
+from .batch import collector_paused
+from .commands import NewCluster, Step
 from .engine import engine_for
 from .errors import (
     CcnError,
     ConcurrentChange,
-    DateOutOfRange,
     DuplicateCluster,
     ImportRejected,
     InvalidInput,
-    MissingField,
     StorageError,
-    TransitionRefused,
     UnknownCluster,
     UnknownState,
 )
-from .model import GENESIS, Cluster, Transition
+from .model import Cluster, Transition
 from .ports import UnitOfWork
-from .replay import RECORD_EVENTS, revert_target
-from .stepclock import clock_on, standing
-from .validate import clean_area, clean_code, clean_text, code_key
+from .stepclock import clock_on
+from .validate import clean_area, clean_text, code_key
 
-
-@dataclass(frozen=True)
-class NewCluster:
-    """What staff supply to register a cluster (one CLI call or one CSV row)."""
-
-    code: str
-    name: str
-    locality: str | None = None
-    area_ha: str | float | None = None
-    developer: str | None = None
-    state: str | None = None
-    since: date | None = None
-    ref: str | None = None
-    note: str | None = None
+__all__ = [
+    "ClusterView", "NewCluster", "Step", "advance", "amend", "apply_steps", "cancel", "history",
+    "import_clusters", "list_clusters", "migrate", "register", "resume", "revert", "send_back",
+    "show", "suspend",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -59,89 +47,6 @@ class ClusterView:
     resumes_to: str | None
 
 
-def _entry(
-    code: str,
-    seq: int,
-    event: str,
-    from_state: str | None,
-    to_state: str,
-    effective_at: datetime,
-    actor: str,
-    login: str,
-    ref: str | None,
-    note: str | None,
-    prev_hash: str,
-    recorded: datetime | None = None,
-    data: str | None = None,
-) -> Transition:
-    recorded = recorded or clock.now()
-    digest = entry_hash_v2(
-        code, seq, event, from_state, to_state, effective_at, recorded, actor, login, ref, note,
-        data, prev_hash,
-    )  # fmt: skip
-    return Transition(
-        code=code,
-        seq=seq,
-        event=event,
-        from_state=from_state,
-        to_state=to_state,
-        effective_at=effective_at,
-        effective_on=clock.local_date(effective_at),
-        recorded_at=recorded,
-        actor=actor,
-        ref=ref,
-        note=note,
-        prev_hash=prev_hash,
-        hash=digest,
-        db_user=login,
-        canon=CANON,
-        data=data,
-    )
-
-
-def _effective(code: str, on: date | None, current: Cluster | None = None) -> datetime:
-    """The instant a step took effect: now, or the start of the given day."""
-    if on is None:
-        return clock.now()
-    today = clock.today()
-    if on > today:
-        raise DateOutOfRange(
-            code, f"effective date {clock.dmy(on)} is in the future (today is {clock.dmy(today)})"
-        )
-    if current is None:
-        return clock.start_of(on)
-    if on < current.since_on:
-        raise DateOutOfRange(
-            code,
-            f"effective date {clock.dmy(on)} is before cluster {code} entered "
-            f"{current.state} on {clock.dmy(current.since_on)}",
-        )
-    # Same day as the last step: keep effective instants in recorded order.
-    return max(clock.start_of(on), current.since)
-
-
-def _require_fields(
-    d: Definition,
-    code: str,
-    event: str,
-    target: str,
-    ref: str | None,
-    note: str | None,
-    on_file: bool = False,
-) -> None:
-    """`on_file`: the cluster entered `target` before, so its evidence is already stored."""
-    given = {"ref": ref, "note": note, "reason": note}
-    if d.has_event(event):
-        for f in d.event(event).requires:
-            if not given.get(f):
-                raise MissingField(code, event, f)
-    if on_file:
-        return
-    for f in d.state(target).requires:
-        if not given.get(f):
-            raise MissingField(code, event, f, state=target)
-
-
 def _actor(actor: str) -> str:
     value = clean_text(actor, "actor")
     if value is None:
@@ -149,53 +54,16 @@ def _actor(actor: str) -> str:
     return value
 
 
-def _prepare(
-    d: Definition, new: NewCluster, actor: str, login: str, recorded: datetime | None = None
-) -> tuple[Cluster, Transition]:
-    """Validate one registration without touching storage."""
-    code = clean_code(new.code)
-    name = clean_text(new.name, "name", required=True)
-    assert name is not None
-    state = (new.state or "").strip() or d.initial
-    if not d.has_state(state):
-        raise UnknownState(state, d.state_names)
-    ref = clean_text(new.ref, "ref")
-    note = clean_text(new.note, "note")
-    _require_fields(d, code, "register", state, ref, note)
-    effective_at = _effective(code, new.since)
-    attributes = {
-        "name": name,
-        "locality": clean_text(new.locality, "locality"),
-        "area_ha": clean_area(new.area_ha),
-        "developer": clean_text(new.developer, "developer"),
-    }
-    first = _entry(
-        code, 1, "register", None, state, effective_at, actor, login, ref, note, GENESIS,
-        recorded, register_data(attributes, d.key, d.sha256),
-    )  # fmt: skip
-    cluster = Cluster(
-        code=code,
-        state=state,
-        since=effective_at,
-        since_on=first.effective_on,
-        workflow=d.key,
-        version=1,
-        last_seq=1,
-        head_hash=first.hash,
-        **attributes,
-    )
-    return cluster, first
-
-
 def register(
     uow: UnitOfWork, new: NewCluster, *, actor: str, definition: Definition | None = None
 ) -> Cluster:
     d = definition or default_definition()
     who = _actor(actor)
-    _prepare(d, new, who, "")  # refuse bad input before opening the database
+    Cluster.register(d, new, actor=who, login="", now=clock.now())  # refuse bad input early
     with uow:
         authorize(uow, d, who, "register", new.since)
-        cluster, first = _prepare(d, new, who, uow.users.login())
+        login = uow.users.login()
+        cluster, first = Cluster.register(d, new, actor=who, login=login, now=clock.now())
         uow.definitions.pin(d)
         existing = uow.clusters.existing_codes([cluster.code])
         if existing:
@@ -216,17 +84,17 @@ def import_clusters(
     """Register many clusters at once: all of them, or none if any row is bad."""
     d = definition or default_definition()
     who = _actor(actor)
-    with uow:
+    with collector_paused(), uow:
         dates = [new.since for _, new in rows if new.since is not None]
         authorize(uow, d, who, "import", min(dates) if dates else None)
         # Stamped once the write lock is held: a checkpoint taken meanwhile never sees
         # entries recorded "before" it that it could not yet read.
-        recorded = clock.now()
+        now = clock.now()
         login = uow.users.login()
         problems: list[str] = []
         prepared: list[tuple[Cluster, Transition]] = []
         seen: dict[str, int] = {}
-        lines: list[int] = []
+        lines: list[tuple[int, str]] = []  # line and code key of each prepared cluster
         for line, new in rows:
             # Duplicates are checked on the raw code, so a row with other problems still
             # reveals them: every problem is listed at once.
@@ -238,18 +106,18 @@ def import_clusters(
             else:
                 seen[key] = line
             try:
-                item = _prepare(d, new, who, login, recorded)
+                item = Cluster.register(d, new, actor=who, login=login, now=now)
             except CcnError as exc:
                 problems.append(f"line {line}: {exc}")
                 continue
             if not duplicate:
                 prepared.append(item)
-                lines.append(line)
+                lines.append((line, key))
         if not rows:
             problems.append("no clusters in the file")
         existing = uow.clusters.existing_codes([c.code for c, _ in prepared])
-        for (cluster, _), line in zip(prepared, lines, strict=True):
-            stored = existing.get(code_key(cluster.code))
+        for (cluster, _), (line, key) in zip(prepared, lines, strict=True):
+            stored = existing.get(key)
             if stored is not None:
                 problems.append(
                     f"line {line}: cluster {cluster.code!r} already exists (as {stored!r})"
@@ -274,72 +142,18 @@ def _load(uow: UnitOfWork, code: str) -> Cluster:
     return cluster
 
 
-@dataclass(frozen=True)
-class Step:
-    """One move to record: what `advance`, `send_back`, ... take, as data."""
-
-    code: str
-    event: str
-    to: str | None = None
-    on: date | None = None
-    ref: str | None = None
-    note: str | None = None
-
-
 def _apply(uow: UnitOfWork, cluster: Cluster, step: Step, who: str) -> tuple[Cluster, Transition]:
-    """Check one step against the cluster's workflow and store it."""
-    event, to, on = step.event, step.to, step.on
-    ref, note = clean_text(step.ref, "ref"), clean_text(step.note, "note")
+    """Load what the step's rules need, authorize, apply the step and store it."""
+    step = step.cleaned()
+    rules.require_reason(cluster.code, step.event, step.note)
     d = uow.definitions.get(cluster.workflow)
-    authorize(uow, d, who, event, on)
-    if to is not None and not d.has_state(to):
-        raise UnknownState(to, d.state_names)
-    if to is not None and to == cluster.state:
-        # Typical of two staff recording the same step: say so plainly.
-        raise TransitionRefused(
-            f"cluster {cluster.code} is already in {to}",
-            cluster.code,
-            cluster.state,
-            event,
-            engine_for(d).allowed(cluster.state),
-        )
-    target = engine_for(d).resolve(
-        cluster.code, cluster.state, event, to=to, origin=cluster.suspended_from
+    authorize(uow, d, who, step.event, step.on)
+    entries = uow.clusters.history(cluster.code) if cluster.needs_history(d, step) else ()
+    moved, t = cluster.apply(
+        d, step, actor=who, login=uow.users.login(), now=clock.now(), history=entries
     )
-    _require_fields(
-        d, cluster.code, event, target, ref, note, _on_file(uow, d, cluster, event, target)
-    )
-    effective_at = _effective(cluster.code, on, cluster)
-    t = _entry(
-        cluster.code,
-        cluster.last_seq + 1,
-        event,
-        cluster.state,
-        target,
-        effective_at,
-        who,
-        uow.users.login(),
-        ref,
-        note,
-        cluster.head_hash,
-    )
-    moved = cluster.moved(t)
     uow.clusters.save(moved, cluster.version, t)
     return moved, t
-
-
-def _on_file(uow: UnitOfWork, d: Definition, cluster: Cluster, event: str, target: str) -> bool:
-    """Whether going back (send_back, resume) into `target` finds its evidence stored.
-
-    Only a cluster that really entered `target` before has it: one registered as
-    suspended, or registered beyond `target`, must bring it now.
-    """
-    if event == "advance" or not d.state(target).requires:
-        return False  # the common path reads no history
-    return any(
-        t.to_state == target and t.from_state != target
-        for t in standing(uow.clusters.history(cluster.code))
-    )
 
 
 def _move(
@@ -456,52 +270,7 @@ def revert(
     uow: UnitOfWork, code: str, *, actor: str, reason: str, on: date | None = None
 ) -> Transition:
     """Undo the last entry with a compensating `revert` entry; both stay in the history."""
-    who = _actor(actor)
-    note = clean_text(reason, "note")
-    seen = _started(uow, code)
-    with uow:
-        cluster = _unchanged_since(_load(uow, code), seen)
-        if not note:
-            raise MissingField(cluster.code, "revert", "reason")
-        d = uow.definitions.get(cluster.workflow)
-        authorize(uow, d, who, "revert", on)
-        entries = uow.clusters.history(cluster.code)
-        if entries[-1].event in RECORD_EVENTS:
-            raise TransitionRefused(
-                f"cannot revert cluster {cluster.code}'s {entries[-1].event}: record the "
-                "correct values with another `cluster edit` or `cluster migrate`",
-                cluster.code,
-                cluster.state,
-                "revert",
-                engine_for(d).allowed(cluster.state),
-            )
-        target = revert_target(d, entries)
-        if target is None:
-            raise TransitionRefused(
-                f"cannot revert cluster {cluster.code}: its only entry is the registration; "
-                "use cancel instead",
-                cluster.code,
-                cluster.state,
-                "revert",
-                engine_for(d).allowed(cluster.state),
-            )
-        effective_at = _effective(cluster.code, on, cluster)
-        t = _entry(
-            cluster.code,
-            cluster.last_seq + 1,
-            "revert",
-            cluster.state,
-            target.state,
-            effective_at,
-            who,
-            uow.users.login(),
-            None,
-            note,
-            cluster.head_hash,
-        )
-        uow.clusters.save(cluster.moved(t, target.suspended_from), cluster.version, t)
-        uow.commit()
-    return t
+    return _move(uow, code, "revert", actor=actor, on=on, note=reason)
 
 
 def amend(
@@ -517,22 +286,11 @@ def amend(
     wanted = {k: _attribute(k, v) for k, v in changes.items()}
     with uow:
         cluster = _load(uow, code)
-        if not note:
-            raise MissingField(cluster.code, "amend", "reason")
-        if not wanted:
-            raise InvalidInput(
-                f"nothing to change: give at least one of {', '.join(_EDIT_FLAGS)}", field="amend"
-            )
-        d = uow.definitions.get(cluster.workflow)
-        authorize(uow, d, who, "amend")
-        diff = {k: (getattr(cluster, k), v) for k, v in wanted.items() if getattr(cluster, k) != v}
-        if not diff:
-            raise InvalidInput(
-                f"nothing to change: cluster {cluster.code} already has these values"
-            )
-        t = _record(uow, cluster, "amend", who, note, amend_data(diff))
-        moved = replace(
-            cluster.moved(t, cluster.suspended_from), **{k: new for k, (_, new) in diff.items()}
+        rules.require_reason(cluster.code, "amend", note)
+        rules.require_changes(wanted, _EDIT_FLAGS)
+        authorize(uow, uow.definitions.get(cluster.workflow), who, "amend")
+        moved, t = cluster.amend(
+            wanted, actor=who, login=uow.users.login(), note=note or "", now=clock.now()
         )
         uow.clusters.save(moved, cluster.version, t)
         uow.clusters.set_attributes(moved)
@@ -557,42 +315,23 @@ def migrate(uow: UnitOfWork, code: str, *, to: str, actor: str, reason: str) -> 
     note = clean_text(reason, "note")
     with uow:
         cluster = _load(uow, code)
-        if not note:
-            raise MissingField(cluster.code, "migrate", "reason")
+        rules.require_reason(cluster.code, "migrate", note)
         authorize(uow, uow.definitions.get(cluster.workflow), who, "migrate")
-        if to == cluster.workflow:
-            raise InvalidInput(f"cluster {cluster.code} is already pinned to {to}", field="to")
-        try:
-            target = uow.definitions.get(to)
-        except StorageError:
-            raise InvalidInput(
-                f"workflow {to} is not stored in this database", field="to"
-            ) from None
-        for state in filter(None, (cluster.state, cluster.suspended_from)):
-            if not target.has_state(state):
-                raise InvalidInput(
-                    f"cannot migrate cluster {cluster.code} to {to}: it has no state {state}",
-                    field="to",
-                )
-        t = _record(
-            uow, cluster, "migrate", who, note, migrate_data(cluster.workflow, to, target.sha256)
+        target = None if to == cluster.workflow else _stored(uow, to)
+        moved, t = cluster.migrate(
+            to, target, actor=who, login=uow.users.login(), note=note or "", now=clock.now()
         )
-        moved = replace(cluster.moved(t, cluster.suspended_from), workflow=to)
         uow.clusters.save(moved, cluster.version, t)
         uow.clusters.repin(moved)
         uow.commit()
     return t
 
 
-def _record(
-    uow: UnitOfWork, cluster: Cluster, event: str, who: str, note: str, data: str
-) -> Transition:
-    """An entry that changes what the cluster is, not where it stands."""
-    return _entry(
-        cluster.code, cluster.last_seq + 1, event, cluster.state, cluster.state,
-        _effective(cluster.code, None, cluster), who, uow.users.login(), None, note,
-        cluster.head_hash, data=data,
-    )  # fmt: skip
+def _stored(uow: UnitOfWork, key: str) -> Definition | None:
+    try:
+        return uow.definitions.get(key)
+    except StorageError:
+        return None  # not stored, or not usable: either way not a definition to move to
 
 
 def history(uow: UnitOfWork, code: str) -> list[Transition]:

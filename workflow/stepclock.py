@@ -14,9 +14,13 @@ import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-from .model import Transition
 from .workdays import WorkCalendar
+
+if TYPE_CHECKING:
+    # Annotations only: the model imports this module.
+    from .model import Transition
 
 # Clusters whose history holds one of these need the walk below; for every other
 # cluster the last entry alone says when its step began. `amend` and `migrate`

@@ -7,6 +7,7 @@ accents (NFD, what some macOS tools and copied PDFs give). Both must be one name
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 
 # Zero-width and bidirectional controls: they make two different strings look the
 # same, or make a name display in a different order than it is stored. These are the
@@ -31,12 +32,37 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+class _Judged(dict[int, int | None]):
+    """A `str.translate` table that drops each character `drop` says to drop.
+
+    Filled as characters are first met, so a whole text is then judged in C, not one
+    Python call per character: imports fold and check hundreds of thousands of values.
+    """
+
+    def __init__(self, drop: Callable[[str], bool]) -> None:
+        super().__init__()
+        self.drop = drop
+
+    def __missing__(self, cp: int) -> int | None:
+        kept = None if self.drop(chr(cp)) else cp
+        self[cp] = kept
+        return kept
+
+
+def _refused(ch: str) -> bool:
+    return ch in INVISIBLE or unicodedata.category(ch) in _REFUSED_CATEGORIES
+
+
+_ONLY_REFUSED = _Judged(lambda ch: not _refused(ch))
+_NO_MARKS = _Judged(lambda ch: unicodedata.combining(ch) != 0)
+
+
 def invisible(text: str) -> str | None:
     """The first character that must not appear in a code or name, or None."""
-    for ch in text:
-        if ch in INVISIBLE or unicodedata.category(ch) in _REFUSED_CATEGORIES:
-            return ch
-    return None
+    if text.isascii():
+        return None  # no ASCII character is invisible or a line separator
+    refused = text.translate(_ONLY_REFUSED)
+    return refused[0] if refused else None
 
 
 def describe(ch: str) -> str:
@@ -51,8 +77,10 @@ def fold(text: str) -> str:
     Case is folded before accents are dropped: a few folds (e.g. of U+0345) produce
     or expose combining marks, which must go too for the key to be stable.
     """
+    if text.isascii():
+        return " ".join(text.lower().split())  # what the steps below do to ASCII
     decomposed = unicodedata.normalize("NFD", nfc(text).casefold())
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    bare = decomposed.translate(_NO_MARKS)
     # đ is a letter of its own, not d plus a mark, so no decomposition removes it.
     bare = bare.replace("đ", "d")
     return nfc(" ".join(bare.split()))

@@ -22,7 +22,7 @@ from workflow.errors import (
     UnknownCluster,
     UnknownState,
 )
-from workflow.model import GENESIS
+from workflow.model import GENESIS, Transition
 from workflow.services import NewCluster
 
 from ..conftest import FROZEN_NOW
@@ -154,8 +154,10 @@ def test_stale_version_is_a_concurrent_change(uow) -> None:
     with uow() as u:
         stale = u.clusters.get("HT1")
     services.advance(uow(), "HT1", actor="an")
-    t = services._entry("HT1", 2, "advance", "planned", "planning_compliant", stale.since, "bo",
-                        "bo", None, None, stale.head_hash)  # fmt: skip
+    t = Transition.build(code="HT1", seq=2, event="advance", from_state="planned",
+                         to_state="planning_compliant", effective_at=stale.since,
+                         recorded_at=stale.since, actor="bo", login="bo",
+                         prev_hash=stale.head_hash)  # fmt: skip
     with uow() as u, pytest.raises(ConcurrentChange) as info:
         u.clusters.save(stale.moved(t), stale.version, t)
     assert (
