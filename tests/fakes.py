@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from itertools import pairwise
@@ -272,14 +272,12 @@ class FakeReportQueries:
                 counts[entered.to_state, (left.effective_on - entered.effective_on).days] += 1
         return [(state, days, n) for (state, days), n in counts.items()]
 
-    def rework(self, as_of: date) -> dict[str, int]:
+    def rework(self, as_of: date, events: Collection[str]) -> dict[str, int]:
         counts: Counter[str] = Counter()
         for _, entries in self._histories():
             if not self._is_irregular(entries):
                 counts.update(
-                    t.to_state
-                    for t in entries
-                    if t.event == "send_back" and t.effective_on <= as_of
+                    t.to_state for t in entries if t.event in events and t.effective_on <= as_of
                 )
         return dict(counts)
 
