@@ -11,10 +11,15 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
+
+# When this process began: what a command saw is fixed then, not when it gets a lock,
+# so two identical commands started together move a cluster once (services._move).
+_IMPORTED_AT = datetime.now(UTC)
+_launched: datetime | None = None
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -87,8 +92,12 @@ class Env:
     """What every command needs: the database, who is acting, the language."""
 
     def __init__(self, db: str | None, actor: str | None, lang: str) -> None:
+        global _launched
         self.db_option, self.actor_option, self.lang = db, actor, lang
         self._engine: Engine | None = None
+        # The process's start for its first command; a later one in the same process
+        # (tests, the demo) starts now.
+        self.started, _launched = _launched or datetime.now(UTC), None
 
     @property
     def actor(self) -> str:
@@ -150,7 +159,11 @@ def on_option(f: Any) -> Any:
     return click.option("--on", help="Effective date (YYYY-MM-DD or DD/MM/YYYY). Default: now.")(f)
 
 
-def echo_move(t: Transition) -> None:
+def record(env: Env, move: str, code: str, on: str | None, **step: Any) -> None:
+    """Record one move through its use case and say what it did."""
+    t: Transition = getattr(services, move)(
+        env.uow(), code, actor=env.actor, started=env.started, on=_date(on), **step
+    )
     click.echo(f"{t.code}: {t.from_state} -> {t.to_state} ({t.event}, seq {t.seq}, "
                f"effective {t.effective_on.strftime('%d/%m/%Y')})")  # fmt: skip
 
@@ -308,7 +321,7 @@ def cluster_export(env: Env, fmt: str) -> None:
 @click.option("--note", help="Free note.")
 def advance(env: Env, code: str, on: str | None, **step: Any) -> None:
     """Move a cluster to its next main-line state."""
-    echo_move(services.advance(env.uow(), code, actor=env.actor, on=_date(on), **step))
+    record(env, "advance", code, on, **step)
 
 
 @cmd(cli, "send-back")
@@ -319,7 +332,7 @@ def advance(env: Env, code: str, on: str | None, **step: Any) -> None:
 @click.option("--ref", help="Document for a state the cluster never entered before.")
 def send_back(env: Env, code: str, on: str | None, **step: Any) -> None:
     """Send a cluster back to an earlier main-line state."""
-    echo_move(services.send_back(env.uow(), code, actor=env.actor, on=_date(on), **step))
+    record(env, "send_back", code, on, **step)
 
 
 @cmd(cli)
@@ -328,7 +341,7 @@ def send_back(env: Env, code: str, on: str | None, **step: Any) -> None:
 @on_option
 def suspend(env: Env, code: str, reason: str, on: str | None) -> None:
     """Put a cluster on hold."""
-    echo_move(services.suspend(env.uow(), code, actor=env.actor, reason=reason, on=_date(on)))
+    record(env, "suspend", code, on, reason=reason)
 
 
 @cmd(cli)
@@ -339,7 +352,7 @@ def suspend(env: Env, code: str, reason: str, on: str | None) -> None:
 @click.option("--ref", help="Document for a state the cluster never entered before (with --to).")
 def resume(env: Env, code: str, on: str | None, **step: Any) -> None:
     """Resume a suspended cluster in the state it left."""
-    echo_move(services.resume(env.uow(), code, actor=env.actor, on=_date(on), **step))
+    record(env, "resume", code, on, **step)
 
 
 @cmd(cli)
@@ -349,7 +362,7 @@ def resume(env: Env, code: str, on: str | None, **step: Any) -> None:
 @click.option("--ref", help="Decision behind the cancellation.")
 def cancel(env: Env, code: str, on: str | None, **step: Any) -> None:
     """Cancel a cluster (terminal)."""
-    echo_move(services.cancel(env.uow(), code, actor=env.actor, on=_date(on), **step))
+    record(env, "cancel", code, on, **step)
 
 
 @cmd(cli)
@@ -358,7 +371,7 @@ def cancel(env: Env, code: str, on: str | None, **step: Any) -> None:
 @on_option
 def revert(env: Env, code: str, reason: str, on: str | None) -> None:
     """Undo a cluster's last step with a compensating entry (supervisors)."""
-    echo_move(services.revert(env.uow(), code, actor=env.actor, reason=reason, on=_date(on)))
+    record(env, "revert", code, on, reason=reason)
 
 
 @cmd(cli)
@@ -649,6 +662,8 @@ def demo(directory: str | None) -> None:
 
 
 def main() -> None:
+    global _launched
+    _launched = _IMPORTED_AT
     cli()
 
 

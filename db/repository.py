@@ -48,12 +48,13 @@ _CLUSTER_COLUMNS = (
     C.head_hash,
     T.actor,
     T.ref,
+    T.recorded_at,
 )
 
 
 def _cluster(row: Row[Any]) -> Cluster:
     (code, name, state, since, since_on, wname, wversion, locality, area, developer,
-     suspended_from, version, last_seq, head, actor, ref) = row  # fmt: skip
+     suspended_from, version, last_seq, head, actor, ref, recorded) = row  # fmt: skip
     return Cluster(
         code=code,
         name=name,
@@ -70,6 +71,7 @@ def _cluster(row: Row[Any]) -> Cluster:
         head_hash=head,
         last_actor=actor,
         last_ref=ref,
+        last_recorded=recorded,
     )
 
 

@@ -135,7 +135,9 @@ def _read(data: _Data, key: str) -> Cluster:
     """A cluster as read back: with the actor and ref of the entry that made its state."""
     cluster = data.clusters[key]
     last = next(t for t in data.histories[key] if t.seq == cluster.last_seq)
-    return replace(cluster, last_actor=last.actor, last_ref=last.ref)
+    return replace(
+        cluster, last_actor=last.actor, last_ref=last.ref, last_recorded=last.recorded_at
+    )
 
 
 def _contains(key: str | None, text: str | None) -> bool:
@@ -170,7 +172,9 @@ class FakeClusterRepository:
             self.definitions.get(cluster.workflow)  # the row points at a stored definition
             if key in self.data.clusters:
                 raise StorageError(f"duplicate code key {key!r}")  # the unique index
-            self.data.clusters[key] = replace(cluster, last_actor=None, last_ref=None)
+            self.data.clusters[key] = replace(
+                cluster, last_actor=None, last_ref=None, last_recorded=None
+            )
             self.data.histories[key] = [first]
 
     def save(self, cluster: Cluster, expected_version: int, transition: Transition) -> None:

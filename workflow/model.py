@@ -44,6 +44,7 @@ class Cluster:
     # From the entry that made the current state; filled when read back.
     last_actor: str | None = None
     last_ref: str | None = None
+    last_recorded: datetime | None = None  # when its newest entry was recorded
 
     @classmethod
     def register(
@@ -199,6 +200,7 @@ class Cluster:
             head_hash=t.hash,
             last_actor=t.actor,
             last_ref=t.ref,
+            last_recorded=t.recorded_at,
         )
 
 

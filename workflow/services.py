@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from states import Definition, default_definition
 
@@ -166,29 +166,26 @@ def _move(
     on: date | None = None,
     ref: str | None = None,
     note: str | None = None,
+    started: datetime | None = None,
 ) -> Transition:
     who = _actor(actor)
-    seen = _started(uow, code)
+    started = started or clock.now()
     with uow:
-        cluster = _unchanged_since(_load(uow, code), seen)
+        cluster = _unchanged_since(_load(uow, code), started)
         _, t = _apply(uow, cluster, Step(code, event, to, on, ref, note), who)
         uow.commit()
     return t
 
 
-def _started(uow: UnitOfWork, code: str) -> Cluster:
-    """The cluster as the command found it when it started, before waiting for any lock."""
-    with uow:
-        return _load(uow, code)
+def _unchanged_since(cluster: Cluster, started: datetime) -> Cluster:
+    """Refuse a move when the cluster changed after the command started.
 
-
-def _unchanged_since(cluster: Cluster, seen: Cluster) -> Cluster:
-    """Refuse a write whose cluster moved after the command read it.
-
-    Two identical commands started together would otherwise both succeed, the second
-    one step further than anyone meant: the write is conditioned on what was read.
+    Two identical commands started together (a double click, two staff on one dossier)
+    would otherwise both succeed, the second one step further than anyone meant. What
+    a command saw is fixed when it starts, not when it gets the lock, so the write is
+    conditioned on nothing having been recorded for the cluster since then.
     """
-    if cluster.version != seen.version:
+    if cluster.last_recorded is not None and cluster.last_recorded > started:
         raise ConcurrentChange(cluster.code, cluster.state)
     return cluster
 
@@ -218,8 +215,11 @@ def advance(
     on: date | None = None,
     ref: str | None = None,
     note: str | None = None,
+    started: datetime | None = None,
 ) -> Transition:
-    return _move(uow, code, "advance", actor=actor, to=to, on=on, ref=ref, note=note)
+    return _move(
+        uow, code, "advance", actor=actor, to=to, on=on, ref=ref, note=note, started=started
+    )
 
 
 def send_back(
@@ -231,14 +231,23 @@ def send_back(
     reason: str,
     on: date | None = None,
     ref: str | None = None,
+    started: datetime | None = None,
 ) -> Transition:
-    return _move(uow, code, "send_back", actor=actor, to=to, on=on, note=reason, ref=ref)
+    return _move(
+        uow, code, "send_back", actor=actor, to=to, on=on, note=reason, ref=ref, started=started
+    )
 
 
 def suspend(
-    uow: UnitOfWork, code: str, *, actor: str, reason: str, on: date | None = None
+    uow: UnitOfWork,
+    code: str,
+    *,
+    actor: str,
+    reason: str,
+    on: date | None = None,
+    started: datetime | None = None,
 ) -> Transition:
-    return _move(uow, code, "suspend", actor=actor, on=on, note=reason)
+    return _move(uow, code, "suspend", actor=actor, on=on, note=reason, started=started)
 
 
 def resume(
@@ -250,8 +259,11 @@ def resume(
     note: str | None = None,
     to: str | None = None,
     ref: str | None = None,
+    started: datetime | None = None,
 ) -> Transition:
-    return _move(uow, code, "resume", actor=actor, on=on, note=note, to=to, ref=ref)
+    return _move(
+        uow, code, "resume", actor=actor, on=on, note=note, to=to, ref=ref, started=started
+    )
 
 
 def cancel(
@@ -262,15 +274,22 @@ def cancel(
     reason: str,
     on: date | None = None,
     ref: str | None = None,
+    started: datetime | None = None,
 ) -> Transition:
-    return _move(uow, code, "cancel", actor=actor, on=on, ref=ref, note=reason)
+    return _move(uow, code, "cancel", actor=actor, on=on, ref=ref, note=reason, started=started)
 
 
 def revert(
-    uow: UnitOfWork, code: str, *, actor: str, reason: str, on: date | None = None
+    uow: UnitOfWork,
+    code: str,
+    *,
+    actor: str,
+    reason: str,
+    on: date | None = None,
+    started: datetime | None = None,
 ) -> Transition:
     """Undo the last entry with a compensating `revert` entry; both stay in the history."""
-    return _move(uow, code, "revert", actor=actor, on=on, note=reason)
+    return _move(uow, code, "revert", actor=actor, on=on, note=reason, started=started)
 
 
 def amend(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
 import pytest
 from freezegun import freeze_time
@@ -15,24 +16,14 @@ from workflow.services import NewCluster
 from ..conftest import FROZEN_NOW, dump
 
 
-def test_two_identical_advances_started_together_move_one_step(engine, monkeypatch) -> None:
-    uow = lambda: SqlUnitOfWork(engine)  # noqa: E731
-    services.register(uow(), NewCluster("R1", "Cụm R1"), actor="lan")
-    # Both commands have read the cluster before either writes: the worst interleaving.
-    barrier = threading.Barrier(2, timeout=30)
-    started = services._started
-
-    def read_then_wait(u, code):
-        cluster = started(u, code)
-        barrier.wait()
-        return cluster
-
-    monkeypatch.setattr(services, "_started", read_then_wait)
+def _together(call) -> list[object]:
+    """Run `call` twice at once, as two commands started at the same moment."""
+    started = datetime.now(UTC)
     outcomes: list[object] = []
 
     def submit() -> None:
         try:
-            outcomes.append(services.advance(uow(), "R1", actor="lan").to_state)
+            outcomes.append(call(started).to_state)
         except ConcurrentChange as exc:
             outcomes.append(str(exc))
 
@@ -41,38 +32,44 @@ def test_two_identical_advances_started_together_move_one_step(engine, monkeypat
         t.start()
     for t in threads:
         t.join(60)
-    assert sorted(outcomes) == [
+    return sorted(outcomes, key=str)
+
+
+def test_two_identical_advances_started_together_move_one_step(engine) -> None:
+    uow = lambda: SqlUnitOfWork(engine)  # noqa: E731
+    services.register(uow(), NewCluster("R1", "Cụm R1"), actor="lan")
+    outcomes = _together(lambda at: services.advance(uow(), "R1", actor="lan", started=at))
+    assert outcomes == [
         "cluster R1 was changed concurrently; it is now in planning_compliant",
         "planning_compliant",
     ]
     assert [t.to_state for t in services.history(uow(), "R1")] == ["planned", "planning_compliant"]
-    monkeypatch.undo()
     # A deliberate second advance, later, still works.
     assert services.advance(uow(), "R1", actor="lan").to_state == "establishment"
 
 
-def test_two_identical_reverts_undo_one_entry(engine, monkeypatch) -> None:
+def test_a_command_that_waited_for_the_lock_still_sees_what_it_started_from(engine) -> None:
+    uow = lambda: SqlUnitOfWork(engine)  # noqa: E731
+    services.register(uow(), NewCluster("R1", "Cụm R1"), actor="lan")
+    started = datetime.now(UTC)  # this command starts, then someone else is faster
+    services.advance(uow(), "R1", actor="hoa")
+    with pytest.raises(ConcurrentChange):
+        services.advance(uow(), "R1", actor="lan", started=started)
+    assert services.show(uow(), "R1").cluster.state == "planning_compliant"
+
+
+def test_two_identical_reverts_undo_one_entry(engine) -> None:
     uow = lambda: SqlUnitOfWork(engine)  # noqa: E731
     services.register(uow(), NewCluster("R1", "Cụm R1"), actor="lan")
     services.advance(uow(), "R1", actor="lan")
     services.advance(uow(), "R1", actor="lan")
-    barrier = threading.Barrier(2, timeout=30)
-    started = services._started
-    monkeypatch.setattr(services, "_started", lambda u, code: (started(u, code), barrier.wait())[0])
-    errors: list[Exception] = []
-
-    def submit() -> None:
-        try:
-            services.revert(uow(), "R1", actor="lan", reason="nhầm")
-        except ConcurrentChange as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert len(errors) == 1
+    outcomes = _together(
+        lambda at: services.revert(uow(), "R1", actor="lan", reason="nhầm", started=at)
+    )
+    assert outcomes == [
+        "cluster R1 was changed concurrently; it is now in planning_compliant",
+        "planning_compliant",
+    ]
     assert services.show(uow(), "R1").cluster.state == "planning_compliant"
 
 

@@ -49,3 +49,16 @@ def test_sixteen_writers_on_their_own_clusters(ccn, uow, tmp_path) -> None:
     assert _history_rows(ccn.url) == before + 320
     result = verify(uow())
     assert (result.ok, result.clusters, result.transitions) == (True, 16, 16 + 320)
+
+
+def test_two_identical_advances_as_processes_move_one_step(ccn, uow, tmp_path) -> None:
+    ccn("cluster", "add", "D1", "--name", "Cụm D1")
+    before = _history_rows(ccn.url)
+    cmd = ["--db", ccn.url, "--actor", "staff", "advance", "D1"]
+    results = run_workers([[cmd], [cmd]], tmp_path / "go")
+    assert sorted(c for codes, _ in results for c in codes) == [0, 1]
+    errors = [err for codes, err in results if codes == [1]]
+    assert errors == [
+        "Error: cluster D1 was changed concurrently; it is now in planning_compliant\n"
+    ]
+    assert _history_rows(ccn.url) == before + 1
