@@ -29,8 +29,13 @@ def register_data(attributes: Mapping[str, Any], workflow: str, sha256: str) -> 
     return to_json({**attributes, "workflow": workflow, "workflow_sha256": sha256})
 
 
-def amend_data(changes: Mapping[str, tuple[Any, Any]]) -> str:
-    return to_json({"changes": {k: [old, new] for k, (old, new) in changes.items()}})
+def amend_data(
+    changes: Mapping[str, tuple[Any, Any]], baseline: Mapping[str, Any] | None = None
+) -> str:
+    data: dict[str, Any] = {"changes": {k: [old, new] for k, (old, new) in changes.items()}}
+    if baseline is not None:
+        data["baseline"] = dict(baseline)
+    return to_json(data)
 
 
 def migrate_data(old: str, new: str, sha256: str) -> str:
@@ -57,9 +62,13 @@ def facts_from(entries: Iterable[Transition]) -> Facts | None:
             facts = Facts(
                 {k: data.get(k) for k in ATTRIBUTES}, data["workflow"], data["workflow_sha256"]
             )
-        elif facts is None:
+        elif facts is None and "baseline" in data:  # registered before chain version 2
+            base = data["baseline"]
+            facts = Facts({k: base.get(k) for k in ATTRIBUTES}, base["workflow"],
+                          base["workflow_sha256"])  # fmt: skip
+        if facts is None:
             continue
-        elif t.event == "amend":
+        if t.event == "amend":
             for k, (_, new) in data["changes"].items():
                 facts.attributes[k] = new
         elif t.event == "migrate":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +11,7 @@ from states import Definition, default_definition, definition_problem
 from . import checkpoints, clock
 from .attributes import Facts, facts_from
 from .chain import hash_of
-from .errors import InvalidInput
+from .errors import InvalidInput, StorageError
 from .identity import mismatch_rule
 from .model import GENESIS, Transition
 from .ports import ChainHead, LogFilter, UnitOfWork
@@ -69,7 +69,10 @@ def read_checkpoint(path: str | None) -> dict[str, Any] | None:
 
 
 def check_chain(
-    d: Definition | None, head: ChainHead, entries: Sequence[Transition]
+    d: Definition | None,
+    head: ChainHead,
+    entries: Sequence[Transition],
+    load: Callable[[str], Definition | None] | None = None,
 ) -> list[Problem]:
     """Everything wrong with one cluster's chain, not just the first thing."""
     code = head.code
@@ -129,7 +132,7 @@ def check_chain(
     if d is None or (problems and not all(p.reason.startswith(_REPLAYABLE) for p in problems)):
         return problems  # a broken chain or definition cannot be replayed meaningfully
     try:
-        replayed = replay(d, entries)
+        replayed = replay(d, entries, load)
     except IllegalHistory as exc:
         problems.append(Problem(code, exc.seq, exc.reason))
     else:
@@ -215,6 +218,15 @@ def verify(uow: UnitOfWork, against: dict[str, Any] | None = None) -> Verificati
 
         changes = uow.users.changes()
         roles = Roles(changes)
+
+        def load(key: str) -> Definition | None:
+            if key not in definitions:
+                try:
+                    definitions[key] = uow.definitions.get(key)
+                except StorageError:
+                    definitions[key] = None  # reported with the workflows
+            return definitions[key]
+
         for key, sha, text in uow.audit.workflows():
             problem = definition_problem(key, sha, text)
             if problem:
@@ -226,7 +238,7 @@ def verify(uow: UnitOfWork, against: dict[str, Any] | None = None) -> Verificati
             if head.workflow and head.workflow not in definitions:
                 definitions[head.workflow] = uow.definitions.get(head.workflow)
             d = definitions.get(head.workflow)
-            found_here = check_chain(d, head, entries)
+            found_here = check_chain(d, head, entries, load)
             if not found_here and d is not None:
                 found_here = [
                     Problem(head.code, t.seq, f"not allowed: {why}")

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from . import clock, rules
-from .attributes import amend_data, migrate_data, register_data
+from .attributes import ATTRIBUTES, amend_data, migrate_data, register_data
 from .chain import CANON, entry_hash_v2
 from .commands import NewCluster, Step
 from .errors import InvalidInput, UnknownState
@@ -134,14 +134,26 @@ class Cluster:
         login: str,
         note: str,
         now: datetime,
+        baseline: str | None = None,
     ) -> tuple[Cluster, Transition]:
-        """Change attributes through the chain; the entry holds each old and new value."""
+        """Change attributes through the chain; the entry holds each old and new value.
+
+        It takes effect at the cluster's last entry's instant: what a cluster *is* moves
+        no step clock and never blocks a step backdated to before today. `baseline` (the
+        SHA-256 of the pinned definition) is given for a cluster registered before chain
+        version 2, whose chain does not yet hold its attributes: the entry then holds
+        them all, from which on `audit verify` covers them.
+        """
         diff = {k: (getattr(self, k), v) for k, v in changes.items() if getattr(self, k) != v}
         if not diff:
             raise InvalidInput(f"nothing to change: cluster {self.code} already has these values")
+        before = None
+        if baseline is not None:
+            before = {k: getattr(self, k) for k in ATTRIBUTES}
+            before |= {"workflow": self.workflow, "workflow_sha256": baseline}
         t = self._entry(
-            "amend", self.state, now, now, actor=actor, login=login, note=note,
-            data=amend_data(diff),
+            "amend", self.state, self.since, now, actor=actor, login=login, note=note,
+            data=amend_data(diff, before),
         )  # fmt: skip
         moved = self.moved(t, self.suspended_from)
         return replace(moved, **{k: new for k, (_, new) in diff.items()}), t
@@ -162,7 +174,7 @@ class Cluster:
             raise InvalidInput(f"workflow {to} is not stored in this database", field="to")
         rules.require_states(self, to, target)
         t = self._entry(
-            "migrate", self.state, now, now, actor=actor, login=login, note=note,
+            "migrate", self.state, self.since, now, actor=actor, login=login, note=note,
             data=migrate_data(self.workflow, to, target.sha256),
         )  # fmt: skip
         return replace(self.moved(t, self.suspended_from), workflow=to), t

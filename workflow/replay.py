@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from states import Definition
@@ -29,22 +30,48 @@ class IllegalHistory(CcnError):
         super().__init__(f"cluster {code} seq {seq}: {reason}")
 
 
-def replay(definition: Definition, history: Sequence[Transition]) -> Replayed:
+Load = Callable[[str], "Definition | None"]
+
+
+def replay(
+    definition: Definition, history: Sequence[Transition], load: Load | None = None
+) -> Replayed:
     """The state the history leads to; raises IllegalHistory on a move the workflow forbids.
 
     A `revert` entry undoes the entry just before it: it returns to that entry's
-    starting point, including the state a suspended cluster left.
+    starting point, including the state a suspended cluster left. With `load`, each
+    entry is judged by the definition the cluster followed then: the one its register
+    entry pinned, switched at every `migrate` entry.
     """
-    return _walk(definition, history)[1]
+    return _walk(definition, history, load)[1]
 
 
 def revert_target(definition: Definition, history: Sequence[Transition]) -> Replayed | None:
-    """Where undoing the last entry leads; None when the last entry is the registration."""
-    before, _ = _walk(definition, history)
+    """Where undoing the last entry leads; None when the last entry is the registration.
+
+    The history is already verified as recorded, so its moves are taken as written:
+    a definition switched since cannot make the walk back fail.
+    """
+    before, _ = _walk(definition, history, trust=True)
     return before[-1] if len(before) >= 2 else None
 
 
-def _walk(definition: Definition, history: Sequence[Transition]) -> tuple[list[Replayed], Replayed]:
+def _pinned(t: Transition, load: Load | None) -> Definition | None:
+    """The definition a register or migrate entry pins, when it says and `load` finds it."""
+    if load is None or not t.data:
+        return None
+    key = json.loads(t.data).get("workflow")
+    return load(key) if isinstance(key, str) else None
+
+
+def _walk(
+    definition: Definition,
+    history: Sequence[Transition],
+    load: Load | None = None,
+    trust: bool = False,
+) -> tuple[list[Replayed], Replayed]:
+    if history and history[0].event == "register":
+        definition = _pinned(history[0], load) or definition
     engine = engine_for(definition)
     before: list[Replayed] = []  # position before each entry
     now: Replayed | None = None
@@ -71,6 +98,8 @@ def _walk(definition: Definition, history: Sequence[Transition]) -> tuple[list[R
                     t.code, t.seq, f"illegal transition: {t.event} moved to {t.to_state}"
                 )
             before.append(now)
+            if t.event == "migrate" and (switched := _pinned(t, load)) is not None:
+                definition, engine = switched, engine_for(switched)
             continue
         if t.event == "revert":
             if len(before) < 2:
@@ -86,8 +115,12 @@ def _walk(definition: Definition, history: Sequence[Transition]) -> tuple[list[R
             now = target
             continue
         try:
-            state = engine.resolve(
-                t.code, now.state, t.event, to=t.to_state, origin=now.suspended_from
+            state = (
+                t.to_state
+                if trust
+                else engine.resolve(
+                    t.code, now.state, t.event, to=t.to_state, origin=now.suspended_from
+                )
             )
         except CcnError as exc:
             raise IllegalHistory(t.code, t.seq, f"illegal transition: {exc}") from None

@@ -10,7 +10,7 @@ from states import Definition, default_definition
 
 from . import clock, rules
 from .access import authorize
-from .attributes import ATTRIBUTES
+from .attributes import ATTRIBUTES, facts_from
 from .batch import collector_paused
 from .commands import NewCluster, Step
 from .engine import engine_for
@@ -307,10 +307,13 @@ def amend(
         cluster = _load(uow, code)
         rules.require_reason(cluster.code, "amend", note)
         rules.require_changes(wanted, _EDIT_FLAGS)
-        authorize(uow, uow.definitions.get(cluster.workflow), who, "amend")
+        d = uow.definitions.get(cluster.workflow)
+        authorize(uow, d, who, "amend")
+        legacy = facts_from(uow.clusters.history(cluster.code)) is None
         moved, t = cluster.amend(
-            wanted, actor=who, login=uow.users.login(), note=note or "", now=clock.now()
-        )
+            wanted, actor=who, login=uow.users.login(), note=note or "", now=clock.now(),
+            baseline=d.sha256 if legacy else None,
+        )  # fmt: skip
         uow.clusters.save(moved, cluster.version, t)
         uow.clusters.set_attributes(moved)
         uow.commit()

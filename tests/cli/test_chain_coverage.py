@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from freezegun import freeze_time
+from sqlalchemy import text as text_
 
 from db import SqlUnitOfWork, open_engine
 from states import default_definition, parse_definition
@@ -177,3 +179,61 @@ def test_the_os_login_is_not_taken_from_the_environment(monkeypatch) -> None:
     monkeypatch.setenv("LOGNAME", "sup")
     monkeypatch.setenv("USER", "sup")
     assert os_login() == pwd.getpwuid(os.geteuid()).pw_name != "sup"
+
+
+def test_an_edit_moves_no_date(ccn) -> None:
+    add(ccn)  # planned since 05/01/2026; today is 02/03/2026
+    ok(ccn("cluster", "edit", "HT1", "--name", "Cụm HT1", "--reason", "x"))
+    # A step backdated to before the edit is still accepted, and the step's clock kept.
+    ok(ccn("advance", "HT1", "--on", "2026-02-01"))
+    shown = json.loads(ok(ccn("cluster", "show", "HT1", "--format", "json")).stdout)
+    assert (shown["state"], shown["since"]) == ("planning_compliant", "2026-02-01")
+    assert verify(ccn)[0] == 0
+
+
+def test_a_cluster_registered_before_chain_version_2_is_covered_from_its_first_edit(
+    ccn,
+) -> None:
+    add(ccn)
+    # As ccn 0.1 wrote it: the register entry holds no attributes (canonical form 1).
+    from workflow.chain import entry_hash
+
+    engine = open_engine(ccn.url)
+    with engine.connect() as conn:
+        row = conn.execute(text_("SELECT effective_at, recorded_at, actor, ref, note "
+                                 "FROM transitions WHERE seq = 1")).one()  # fmt: skip
+    engine.dispose()
+    at = [v if isinstance(v, datetime) else datetime.fromisoformat(str(v)) for v in row[:2]]
+    at = [v.replace(tzinfo=UTC) if v.tzinfo is None else v for v in at]
+    old = entry_hash("HT1", 1, "register", None, "planned", at[0], at[1], row[2], row[3],
+                     row[4], "0" * 64)  # fmt: skip
+    sql(ccn.url, f"UPDATE transitions SET canon = 1, data = NULL, db_user = NULL, hash = '{old}'",
+        f"UPDATE clusters SET head_hash = '{old}'", unlock=True)  # fmt: skip
+    assert verify(ccn)[0] == 0
+    sql(ccn.url, "UPDATE clusters SET developer = 'Công ty B'")
+    assert verify(ccn)[0] == 0  # nothing in that chain says otherwise
+    ok(ccn("cluster", "edit", "HT1", "--name", "Cụm HT1", "--reason", "x"))
+    sql(ccn.url, "UPDATE clusters SET developer = 'Công ty C'")
+    assert verify(ccn) == (1, [
+        "BROKEN HT1: changed row: the cluster's developer is 'Công ty C', its history says "
+        "'Công ty B'"
+    ])  # fmt: skip
+
+
+def test_after_a_migrate_each_entry_is_judged_by_the_definition_of_its_time(ccn) -> None:
+    add(ccn)
+    ok(ccn("advance", "HT1", "--on", "2026-01-10"))
+    ok(ccn("send-back", "HT1", "--to", "planned", "--reason", "x", "--on", "2026-01-12"))
+    ok(ccn("advance", "HT1", "--on", "2026-01-15"))
+    # The new version no longer allows sending a planning_compliant cluster back.
+    stricter = _copy("nd32-2026")
+    text = stricter.text.replace('  ["planning_compliant", "planned"],\n', "", 1)
+    assert text != stricter.text
+    _store(ccn.url, parse_definition(text, source="nd32-2026"))
+    ok(ccn("cluster", "migrate", "HT1", "--to", "cluster_establishment@nd32-2026", "--reason",
+           "NĐ 303/2026"))  # fmt: skip
+    assert verify(ccn)[0] == 0
+    ok(ccn("advance", "HT1"))
+    r = ok(ccn("revert", "HT1", "--reason", "nhầm", actor="sup"))
+    assert r.stdout.startswith("HT1: establishment -> planning_compliant (revert, seq 7,")
+    assert verify(ccn)[0] == 0
