@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, and_, bindparam, insert, select, update
 
 from states import Definition, definition_problem, parse_definition
-from workflow.errors import ConcurrentChange, StorageError
+from workflow.errors import ConcurrentChange, InvalidInput, StorageError
 from workflow.model import Cluster, Transition
 from workflow.text import fold, search_keys
 from workflow.validate import code_key
@@ -112,9 +112,11 @@ def key_contains(column: Any, text: str | None) -> Any | None:
     Stated as `id IN (…)` over an alias: the inner query reads only the key's index (a
     trigram index on PostgreSQL, a covering scan on SQLite), never the table's rows.
     """
-    key = fold(text or "")
-    if not key:
+    if text is None:
         return None
+    key = fold(text)
+    if not key:  # blank, or marks alone: it would match every cluster, silently
+        raise InvalidInput(f"nothing to search for in {text!r}: give letters or digits")
     pattern = "%" + key.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
     matched = tables.clusters.alias("matched")
     inner = matched.c[column.key]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from states import Definition, default_definition, definition_problem
@@ -266,6 +266,8 @@ def log(uow: UnitOfWork, f: LogFilter) -> Iterator[LogEntry]:
     limit = default_definition().backdate_limit_days
     with uow:
         mismatch = mismatch_rule(uow.users.list()) if f.mismatch else None
+        if f.actor and (user := uow.users.get(f.actor)) is not None:
+            f = replace(f, actor=user.name)  # one user however the name is typed
         for t in uow.audit.log(f):
             if mismatch is not None and not mismatch(t.actor, t.db_user):
                 continue

@@ -358,3 +358,11 @@ def test_altered_definition_is_not_used(ccn) -> None:
         "of the same version; refusing to use it\n"
     )
     assert verify(ccn)[0] == 1
+
+
+def test_audit_log_finds_a_user_however_the_name_is_typed(ccn) -> None:
+    assert ccn("user", "add", "boss", "--role", "admin", actor="boss").exit_code == 0
+    assert ccn("user", "add", "Lan", "--role", "staff", actor="boss").exit_code == 0
+    assert ccn("cluster", "add", "L1", "--name", "Cụm L1", actor="lan").exit_code == 0
+    rows = json.loads(ccn("audit", "log", "--actor", "LAN", "--format", "json").stdout)
+    assert [(r["code"], r["actor"]) for r in rows] == [("L1", "Lan")]

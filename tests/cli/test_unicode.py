@@ -423,3 +423,15 @@ def test_upgrade_refuses_user_names_that_differ_only_in_normal_form(empty_url) -
     with pytest.raises(Exception, match="differ only in Unicode normal form"):
         upgrade(engine)
     engine.dispose()
+
+
+@pytest.mark.parametrize("text", ["", " ", "\u0301"])
+def test_a_filter_with_nothing_to_search_for_is_refused(ccn, text) -> None:
+    assert (
+        ccn("cluster", "add", "DL1", "--name", "Cụm DL1", "--locality", "Đình Lập").exit_code == 0
+    )
+    for args in (["cluster", "list", "--locality", text], ["cluster", "list", "--search", text],
+                 ["report", "stalled", "--locality", text]):  # fmt: skip
+        r = ccn(*args)
+        assert r.exit_code == 1, args
+        assert r.stderr.startswith("Error: nothing to search for in ")
