@@ -139,6 +139,10 @@ class Env:
 pass_env = click.make_pass_decorator(Env)
 
 
+def group(name: str, doc: str) -> click.Group:
+    return cli.group(name, help=doc)(lambda: None)
+
+
 def cmd(group: click.Group, name: str | None = None) -> Callable[[Any], Any]:
     """A subcommand of `group` that receives the `Env`."""
     return lambda f: group.command(name)(pass_env(f))
@@ -214,9 +218,7 @@ def _users(env: Env) -> list[Any]:
     return users.list_users(env.uow(readonly=True))
 
 
-@cli.group()
-def cluster() -> None:
-    """Register, list, show, edit, import and export clusters."""
+cluster = group("cluster", "Register, list, show, edit, import and export clusters.")
 
 
 @cmd(cluster, "add")
@@ -313,65 +315,41 @@ def cluster_export(env: Env, fmt: str) -> None:
     env.emit(services.list_clusters(env.uow(readonly=True)), "EXPORT", fmt)
 
 
-@cmd(cli)
-@click.argument("code")
-@click.option("--to", help="Expected next state; refused unless it is the next one.")
-@on_option
-@click.option("--ref", help="Document behind the step, e.g. 'QĐ 1689/QĐ-UBND'.")
-@click.option("--note", help="Free note.")
-def advance(env: Env, code: str, on: str | None, **step: Any) -> None:
-    """Move a cluster to its next main-line state."""
-    record(env, "advance", code, on, **step)
+# Each move records one event: (help, options beyond CODE and --on: flag, required, help).
+MOVES: dict[str, tuple[str, list[tuple[str, bool, str]]]] = {
+    "advance": ("Move a cluster to its next main-line state.", [
+        ("--to", False, "Expected next state; refused unless it is the next one."),
+        ("--ref", False, "Document behind the step, e.g. 'QĐ 1689/QĐ-UBND'."),
+        ("--note", False, "Free note.")]),
+    "send-back": ("Send a cluster back to an earlier main-line state.", [
+        ("--to", True, "The earlier state to return to."),
+        ("--reason", True, "Why, e.g. 'dossier incomplete'."),
+        ("--ref", False, "Document for a state the cluster never entered before.")]),
+    "suspend": ("Put a cluster on hold.", [("--reason", True, "Why the cluster is on hold.")]),
+    "resume": ("Resume a suspended cluster in the state it left.", [
+        ("--note", False, "Free note."),
+        ("--to", False, "Only for clusters registered as suspended: the state to resume to."),
+        ("--ref", False, "Document for a state the cluster never entered before (with --to).")]),
+    "cancel": ("Cancel a cluster (terminal).", [
+        ("--reason", True, "Why the cluster is cancelled."),
+        ("--ref", False, "Decision behind the cancellation.")]),
+    "revert": ("Undo a cluster's last step with a compensating entry (supervisors).", [
+        ("--reason", True, "Why the last entry was wrong.")]),
+}  # fmt: skip
 
 
-@cmd(cli, "send-back")
-@click.argument("code")
-@click.option("--to", required=True, help="The earlier state to return to.")
-@click.option("--reason", required=True, help="Why, e.g. 'dossier incomplete'.")
-@on_option
-@click.option("--ref", help="Document for a state the cluster never entered before.")
-def send_back(env: Env, code: str, on: str | None, **step: Any) -> None:
-    """Send a cluster back to an earlier main-line state."""
-    record(env, "send_back", code, on, **step)
+def move_command(name: str, doc: str, options: list[tuple[str, bool, str]]) -> None:
+    def command(env: Env, code: str, on: str | None, **step: Any) -> None:
+        record(env, name.replace("-", "_"), code, on, **step)
+
+    command.__doc__ = doc
+    for flag, required, text in reversed(options):
+        command = click.option(flag, required=required, help=text)(command)
+    cmd(cli, name)(click.argument("code")(on_option(command)))
 
 
-@cmd(cli)
-@click.argument("code")
-@click.option("--reason", required=True, help="Why the cluster is on hold.")
-@on_option
-def suspend(env: Env, code: str, reason: str, on: str | None) -> None:
-    """Put a cluster on hold."""
-    record(env, "suspend", code, on, reason=reason)
-
-
-@cmd(cli)
-@click.argument("code")
-@on_option
-@click.option("--note", help="Free note.")
-@click.option("--to", help="Only for clusters registered as suspended: the state to resume to.")
-@click.option("--ref", help="Document for a state the cluster never entered before (with --to).")
-def resume(env: Env, code: str, on: str | None, **step: Any) -> None:
-    """Resume a suspended cluster in the state it left."""
-    record(env, "resume", code, on, **step)
-
-
-@cmd(cli)
-@click.argument("code")
-@click.option("--reason", required=True, help="Why the cluster is cancelled.")
-@on_option
-@click.option("--ref", help="Decision behind the cancellation.")
-def cancel(env: Env, code: str, on: str | None, **step: Any) -> None:
-    """Cancel a cluster (terminal)."""
-    record(env, "cancel", code, on, **step)
-
-
-@cmd(cli)
-@click.argument("code")
-@click.option("--reason", required=True, help="Why the last entry was wrong.")
-@on_option
-def revert(env: Env, code: str, reason: str, on: str | None) -> None:
-    """Undo a cluster's last step with a compensating entry (supervisors)."""
-    record(env, "revert", code, on, reason=reason)
+for _name, (_doc, _options) in MOVES.items():
+    move_command(_name, _doc, _options)
 
 
 @cmd(cli)
@@ -382,9 +360,7 @@ def history(env: Env, code: str, fmt: str) -> None:
     env.emit(services.history(env.uow(readonly=True), code), "HISTORY", fmt)
 
 
-@cli.group()
-def report() -> None:
-    """Supervisor reports: stalled clusters, bottlenecks, funnel."""
+report = group("report", "Supervisor reports: stalled clusters, bottlenecks, funnel.")
 
 
 def report_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -453,9 +429,7 @@ def report_funnel(env: Env, as_of: str | None, locality: str | None, fmt: str) -
         env.emit(report.states, "FUNNEL", fmt)
 
 
-@cli.group("calendar")
-def calendar_group() -> None:
-    """Inspect the working-day calendar."""
+calendar_group = group("calendar", "Inspect the working-day calendar.")
 
 
 @calendar_group.command("list")
@@ -469,9 +443,7 @@ def calendar_list(ctx: click.Context, year: int, calendar_file: str | None, fmt:
     env.emit(reports.work_calendar(calendar_file).exceptions_in(year), "CALENDAR", fmt)
 
 
-@cli.group()
-def audit() -> None:
-    """Verify the history, keep checkpoints, read the audit log."""
+audit = group("audit", "Verify the history, keep checkpoints, read the audit log.")
 
 
 @cmd(audit, "verify")
@@ -520,9 +492,7 @@ def audit_log(env: Env, since: str | None, until: str | None, who: str | None,
     env.emit(audit_.log(env.uow(readonly=True), f), "LOG", fmt)
 
 
-@cli.group()
-def user() -> None:
-    """Manage who may record which steps."""
+user = group("user", "Manage who may record which steps.")
 
 
 ROLE_CHOICE = click.Choice(["staff", "supervisor", "auditor", "admin"])
@@ -588,9 +558,7 @@ def user_grants(env: Env, login: str) -> None:
     click.echo("\n".join(f"{s};" for s in grants_for(env.url()[0], login)))
 
 
-@cli.group("db")
-def db_group() -> None:
-    """Database maintenance."""
+db_group = group("db", "Database maintenance.")
 
 
 @cmd(db_group, "backup")
@@ -603,9 +571,7 @@ def db_backup(env: Env, file: str) -> None:
     click.echo(f"Backed up to {path} ({pages} pages).")
 
 
-@cli.group("workflow")
-def workflow_group() -> None:
-    """Inspect the workflow definition."""
+workflow_group = group("workflow", "Inspect the workflow definition.")
 
 
 @cmd(workflow_group, "show")
