@@ -22,8 +22,6 @@ _IMPORTED_AT = datetime.now(UTC)
 _launched: datetime | None = None
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from workflow.model import Transition
 
 
@@ -93,8 +91,10 @@ class Env:
 
     def __init__(self, db: str | None, actor: str | None, lang: str) -> None:
         global _launched
-        self.db_option, self.actor_option, self.lang = db, actor, lang
-        self._engine: Engine | None = None
+        from db.store import Store
+
+        self.store, self.actor_option, self.lang = Store(db), actor, lang
+        self.uow, self.url, self.close = self.store.uow, self.store.url, self.store.close
         # The process's start for its first command; a later one in the same process
         # (tests, the demo) starts now.
         self.started, _launched = _launched or datetime.now(UTC), None
@@ -108,29 +108,6 @@ class Env:
 
         claimed = self.actor_option or os.environ.get("CCN_ACTOR") or None
         return acting_user(self.uow(readonly=True), claimed, os_login())
-
-    def url(self) -> tuple[str, str]:
-        from db import resolve_url
-
-        return resolve_url(self.db_option)
-
-    def engine(self) -> Engine:
-        if self._engine is None:
-            from db import open_engine
-
-            self._engine = open_engine(self.url()[0])
-        return self._engine
-
-    def close(self) -> None:
-        # Return connections now: a PostgreSQL server counts every idle one.
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
-
-    def uow(self, readonly: bool = False) -> Any:
-        from db import SqlUnitOfWork
-
-        return SqlUnitOfWork(self.engine(), readonly=readonly)
 
     def emit(self, rows: Any, view: str, fmt: str) -> None:
         render.emit(rows, getattr(views, view), fmt, self.lang)
