@@ -7,13 +7,14 @@ map, no lazy loading, so the cost per row stays close to the driver's.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, bindparam, insert, select, update
 
 from states import Definition, definition_problem, parse_definition
 from workflow.errors import ConcurrentChange, InvalidInput, StorageError
-from workflow.model import Cluster, Transition
+from workflow.model import ENTRY_FIELDS, Cluster, Transition
 from workflow.text import fold, search_keys
 from workflow.validate import code_key
 
@@ -24,9 +25,10 @@ from .users import ANY_USER
 _CLUSTER_INSERT = ("id", "code", "code_key", "name", "locality", "area_ha", "developer",
                    "workflow_id", "state", "since", "since_on", "suspended_from", "version",
                    "last_seq", "head_hash", "locality_key", "search_key")  # fmt: skip
-_TRANSITION_INSERT = ("cluster_id", "seq", "event", "from_state", "to_state", "effective_at",
-                      "effective_on", "recorded_at", "actor", "ref", "note", "prev_hash",
-                      "hash", "db_user", "canon", "data", "code")  # fmt: skip
+_TRANSITION_INSERT = ("cluster_id", *ENTRY_FIELDS)
+_ENTRY_VALUES = attrgetter(*ENTRY_FIELDS)
+_TIMESTAMPS = [1 + ENTRY_FIELDS.index(f) for f in ("effective_at", "recorded_at")]
+_DAY = 1 + ENTRY_FIELDS.index("effective_on")
 C = tables.clusters.c
 T = tables.transitions.c
 W = tables.workflows.c
@@ -93,11 +95,10 @@ _GET = (
 )
 _STATE = select(C.state).where(C.code_key == bindparam("key"))
 _ID = select(C.id).where(C.code_key == bindparam("key"))
-# A history entry as read back, in the order of `Transition`'s fields.
-ENTRY_COLUMNS = (
-    C.code, T.seq, T.event, T.from_state, T.to_state, T.effective_at, T.effective_on,
-    T.recorded_at, T.actor, T.ref, T.note, T.prev_hash, T.hash, T.db_user, T.canon, T.data,
-)  # fmt: skip
+# A history entry as read back, in the order of `Transition`'s fields; the code from
+# the cluster row, which every read joins (entries from before schema 0004 lack their own).
+ENTRY_COLUMNS = (C.code, *(T[f] for f in ENTRY_FIELDS[1:]))
+assert ENTRY_FIELDS[0] == "code"
 _HISTORY = (
     select(*ENTRY_COLUMNS)
     .join(tables.clusters, C.id == T.cluster_id)
@@ -125,9 +126,11 @@ def key_contains(column: Any, text: str | None) -> Any | None:
 
 def _entry_row(cluster_id: int, t: Transition, ts: Any, day: Any) -> tuple[Any, ...]:
     """A history row for the driver, in `_TRANSITION_INSERT` order."""
-    return (cluster_id, t.seq, t.event, t.from_state, t.to_state, ts(t.effective_at),
-            day(t.effective_on), ts(t.recorded_at), t.actor, t.ref, t.note, t.prev_hash,
-            t.hash, t.db_user, t.canon, t.data, t.code)  # fmt: skip
+    row = [cluster_id, *_ENTRY_VALUES(t)]
+    for i in _TIMESTAMPS:
+        row[i] = ts(row[i])
+    row[_DAY] = day(row[_DAY])
+    return tuple(row)
 
 
 class SqlDefinitionStore:

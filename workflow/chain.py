@@ -99,16 +99,17 @@ def entry_hash_v2(*args: object, **kwargs: object) -> str:
     return hashlib.sha256(canonical_v2(*args, **kwargs)).hexdigest()  # type: ignore[arg-type]
 
 
+# The entry fields each canonical form hashes, in order (after its version number).
+CANON_1 = ("code", "seq", "event", "from_state", "to_state", "effective_at", "recorded_at",
+           "actor", "ref", "note", "prev_hash")  # fmt: skip
+CANON_2 = ("code", "seq", "event", "from_state", "to_state", "effective_at", "recorded_at",
+           "actor", "db_user", "ref", "note", "data", "prev_hash")  # fmt: skip
+
+
 def hash_of(t: Transition) -> str:
     """The hash `t` should carry, under the canonical form it was recorded with."""
     if t.canon == 1:
-        return entry_hash(
-            t.code, t.seq, t.event, t.from_state, t.to_state, t.effective_at, t.recorded_at,
-            t.actor, t.ref, t.note, t.prev_hash,
-        )  # fmt: skip
+        return entry_hash(*(getattr(t, f) for f in CANON_1))
     if t.canon == 2:
-        return entry_hash_v2(
-            t.code, t.seq, t.event, t.from_state, t.to_state, t.effective_at, t.recorded_at,
-            t.actor, t.db_user, t.ref, t.note, t.data, t.prev_hash,
-        )  # fmt: skip
+        return entry_hash_v2(*(getattr(t, f) for f in CANON_2))
     return ""  # an unknown form never matches: reported as a changed row

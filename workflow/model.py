@@ -9,7 +9,7 @@ it, the history, and store what comes back.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -276,6 +276,11 @@ class Transition:
             canon=CANON,
             data=data,
         )
+
+
+# An entry's fields, once: the dataclass above, the history table's columns (the same
+# names, db/repository.py) and the keys of `history --format json` (workflow/views.py).
+ENTRY_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Transition))
 
 
 @dataclass(frozen=True)
