@@ -59,9 +59,13 @@ class CcnGroup(click.Group):
 
         try:
             rv = super().main(*args, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
+            sys.exit(0)  # asked for nothing: the help is the answer, not a mistake
+        except click.NoSuchOption as exc:
+            _fail(_misplaced(exc) or f"{exc.format_message()}{_hint(exc)}", 2)
         except click.UsageError as exc:
-            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
-            _fail(f"{exc.format_message()}{hint}", 2)
+            _fail(f"{exc.format_message()}{_hint(exc)}", 2)
         except click.ClickException as exc:
             _fail(exc.format_message(), exc.exit_code)
         except click.Abort:
@@ -75,6 +79,21 @@ class CcnGroup(click.Group):
                 raise
             _fail(_one_line(f"unexpected {type(exc).__name__}: {exc}"), 1)
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+GLOBAL_OPTIONS = ("--db", "--actor", "--lang")
+
+
+def _hint(exc: click.UsageError) -> str:
+    return f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+
+
+def _misplaced(exc: click.NoSuchOption) -> str | None:
+    """A global option given after the command: say where it belongs."""
+    if exc.option_name not in GLOBAL_OPTIONS or exc.ctx is None:
+        return None
+    return (f"{exc.option_name} is a global option: put it before the command, e.g. "
+            f"`ccn {exc.option_name} … {exc.ctx.command_path.removeprefix('ccn ')} …`")  # fmt: skip
 
 
 def _one_line(text: str) -> str:

@@ -31,6 +31,7 @@ class Column:
     get: Callable[[Any], Any] | None = None  # value for JSON/CSV; default: attribute `key`
     show: Callable[[Any, str], Any] | None = None  # table cell from (row, lang)
     shrink: bool = False  # gives way when the table is too wide
+    middle: bool = False  # cut from the middle: long names differ at their end
     csv: bool = True
     json: bool = True
     optional: bool = False  # left out of JSON when None
@@ -79,7 +80,11 @@ def cell(value: Any) -> str:
         return dmy(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return " ".join(str(value).split()) if isinstance(value, str) else str(value)
+    if not isinstance(value, str):
+        return str(value)
+    # One line per row: a line break shows as ↵ rather than breaking the table.
+    lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "↵".join(" ".join(line.split()) for line in lines)
 
 
 def emit(
@@ -108,13 +113,19 @@ def table(rows: Iterable[Any], view: View, lang: str, out: BinaryIO) -> None:
         return
     headers = [c.header[1 if lang == "vi" else 0] for c in cols]  # type: ignore[index]
     shrink = [i for i, c in enumerate(cols) if c.shrink]
-    write_table(headers, lines, shrink, out)
+    middle = [i for i, c in enumerate(cols) if c.middle]
+    write_table(headers, lines, shrink, out, middle)
 
 
 def write_table(
-    headers: Sequence[str], cells: list[list[str]], shrink: Sequence[int], out: BinaryIO
+    headers: Sequence[str],
+    cells: list[list[str]],
+    shrink: Sequence[int],
+    out: BinaryIO,
+    middle: Sequence[int] = (),
 ) -> None:
-    """Aligned columns within 80 terminal cells; `shrink` columns give way first."""
+    """Aligned columns within 80 terminal cells; the widest `shrink` column gives way
+    first (never a code: codes are never in `shrink`)."""
     widths = [width(h) for h in headers]
     for row in cells:
         widths = [max(w, width(c)) for w, c in zip(widths, row, strict=True)]
@@ -123,7 +134,10 @@ def write_table(
         if widths[widest] <= max(6, width(headers[widest])):
             break
         widths[widest] -= 1
-    cut = [[_cut(c, w) for c, w in zip(row, widths, strict=True)] for row in cells]
+    cut = [
+        [_cut(c, w, i in middle) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        for row in cells
+    ]
 
     def line(values: Sequence[str]) -> str:
         return "  ".join(v + " " * (w - width(v)) for v, w in zip(values, widths, strict=True))
@@ -140,9 +154,12 @@ def width(text: str) -> int:
     )
 
 
-def _cut(text: str, limit: int) -> str:
+def _cut(text: str, limit: int, middle: bool = False) -> str:
     if width(text) <= limit:
         return text
+    if middle:  # "Cụm công nghiệp …ành 1": names that differ at the end stay apart
+        tail = _cut(text[::-1], (limit - 1) // 2 + 1)[:-1][::-1]
+        return _cut(text, limit - width(tail)) + tail
     out = ""
     for ch in text:
         if width(out + ch) > limit - 1:

@@ -98,6 +98,12 @@ def parse_overrides(
             )
         if m.group(1) not in known:
             raise UnknownState(m.group(1), known)
+        if m.group(1) in default_definition().terminal:
+            raise InvalidInput(
+                f"invalid threshold {item!r}: {m.group(1)} is a final state, where nothing "
+                "can stall",
+                field="threshold",
+            )
         result[m.group(1)] = Threshold(int(m.group(2)), "working_days" if m.group(3) else "days")
     return result
 

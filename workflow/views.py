@@ -34,7 +34,7 @@ def _dash(key: str) -> Any:
 CLUSTERS = View(
     (
         C("code", ("Code", "Mã"), lambda v: v.cluster.code),
-        C("name", ("Name", "Tên"), lambda v: v.cluster.name, shrink=True),
+        C("name", ("Name", "Tên"), lambda v: v.cluster.name, shrink=True, middle=True),
         C("locality", ("Locality", "Địa bàn"), lambda v: v.cluster.locality, shrink=True),
         C("area_ha", get=lambda v: v.cluster.area_ha, csv=False),
         C("developer", get=lambda v: v.cluster.developer, csv=False),
@@ -47,7 +47,8 @@ CLUSTERS = View(
         C("allowed", csv=False),
         C("next_state", csv=False),
         C("workflow", get=lambda v: v.cluster.workflow, csv=False),
-    )
+    ),
+    empty="No clusters match.",
 )  # fmt: skip
 
 HISTORY = View(
@@ -55,7 +56,7 @@ HISTORY = View(
         C("seq", ("#", "#")),
         C("event", ("Event", "Sự kiện")),
         C("from_state"),
-        C("to_state", ("To", "Sang")),
+        C("to_state", ("To", "Sang"), show=_state("to_state")),
         C("effective_at", ("Effective", "Hiệu lực")),
         C("recorded_at"),
         C("actor", ("Actor", "Người ghi"), shrink=True),
@@ -70,7 +71,7 @@ HISTORY = View(
 STALLED = View(
     (
         C("code", ("Code", "Mã")),
-        C("name", ("Name", "Tên"), shrink=True),
+        C("name", ("Name", "Tên"), shrink=True, middle=True),
         C("locality"),
         C("state", ("State", "Bước"), show=_state("state"), shrink=True),
         C("since", ("Since", "Từ ngày")),
@@ -122,7 +123,8 @@ LOG = View(
         C("seq", ("#", "#"), lambda e: e.entry.seq),
         C("event", ("Event", "Sự kiện"), lambda e: e.entry.event),
         C("from_state", get=lambda e: e.entry.from_state),
-        C("to_state", ("To", "Sang"), lambda e: e.entry.to_state, shrink=True),
+        C("to_state", ("To", "Sang"), lambda e: e.entry.to_state,
+          lambda e, lang: label(e.entry.to_state, lang), shrink=True),
         C("effective_at", ("Effective", "Hiệu lực"), lambda e: e.entry.effective_at),
         C("actor", ("Actor", "Người ghi"), lambda e: e.entry.actor, shrink=True),
         C("ref", get=lambda e: e.entry.ref),
@@ -132,7 +134,8 @@ LOG = View(
           optional=True),
         C("backdated_days", ("Back", "Lùi"), optional=True,
           show=lambda e, _: f"!{e.backdated_days}d" if e.backdated_days else ""),
-    )
+    ),
+    empty="No entries match.",
 )  # fmt: skip
 
 USERS = View(

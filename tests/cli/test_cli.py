@@ -76,7 +76,8 @@ def test_walk_a_cluster_to_operating(ccn) -> None:
     assert entries[5]["effective_at"] == "2026-03-02T10:00:00+07:00"
     table = ccn("history", "HT1").stdout.splitlines()
     assert table[0].split() == ["#", "Event", "To", "Effective", "Actor", "Login", "Ref", "Note"]
-    assert table[5].split()[:4] == ["4", "advance", "investment_approval", "05/06/2023"]
+    # States shown by their label, as in every table.
+    assert table[5].split()[:5] == ["4", "advance", "Investment", "approval", "05/06/2023"]
     assert all(len(line) <= 80 for line in table)
     r = ccn("cluster", "show", "HT1", "--format", "json")
     assert json.loads(r.stdout) == {
