@@ -6,6 +6,7 @@ map, no lazy loading, so the cost per row stays close to the driver's.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -310,5 +311,5 @@ class SqlClusterRepository:
                 query = query.where(condition)
         return [_cluster(r) for r in self.conn.execute(query)]
 
-    def history(self, code: str) -> list[Transition]:
+    def history(self, code: str) -> builtins.list[Transition]:
         return [Transition(*row) for row in self.conn.execute(_HISTORY, {"key": code_key(code)})]
