@@ -178,11 +178,17 @@ class AuditQueries(Protocol):
 
 
 class UnitOfWork(Protocol):
-    clusters: ClusterRepository
-    definitions: DefinitionStore
-    reports: ReportQueries
-    users: UserDirectory
-    audit: AuditQueries
+    # Read-only, so that an implementation may declare its own concrete stores.
+    @property
+    def clusters(self) -> ClusterRepository: ...
+    @property
+    def definitions(self) -> DefinitionStore: ...
+    @property
+    def reports(self) -> ReportQueries: ...
+    @property
+    def users(self) -> UserDirectory: ...
+    @property
+    def audit(self) -> AuditQueries: ...
 
     def __enter__(self) -> Self: ...
 
