@@ -10,7 +10,7 @@ import builtins
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, insert, select, update
+from sqlalchemy import Column, Connection, and_, bindparam, insert, select, update
 
 from states import Definition, definition_problem, parse_definition
 from workflow.errors import ConcurrentChange, StorageError
@@ -52,7 +52,7 @@ _CLUSTER_COLUMNS = (
 )
 
 
-def _cluster(row: Row[Any]) -> Cluster:
+def _cluster(row: Sequence[Any]) -> Cluster:
     (code, name, state, since, since_on, wname, wversion, locality, area, developer,
      suspended_from, version, last_seq, head, actor, ref) = row  # fmt: skip
     return Cluster(
@@ -93,7 +93,7 @@ _GET = (
 _STATE = select(C.state).where(C.code_key == bindparam("key"))
 _ID = select(C.id).where(C.code_key == bindparam("key"))
 # A history entry as read back, in the order of `Transition`'s fields.
-ENTRY_COLUMNS = (
+ENTRY_COLUMNS: tuple[Column[Any], ...] = (
     C.code, T.seq, T.event, T.from_state, T.to_state, T.effective_at, T.effective_on,
     T.recorded_at, T.actor, T.ref, T.note, T.prev_hash, T.hash, T.db_user, T.canon, T.data,
 )  # fmt: skip
@@ -208,7 +208,7 @@ class SqlClusterRepository:
             return None
         *cluster, self._ids[key], any_user = row
         self.on_users_known(bool(any_user))
-        return _cluster(cluster)  # type: ignore[arg-type]
+        return _cluster(cluster)
 
     def existing_codes(self, codes: Iterable[str]) -> dict[str, str]:
         keys = sorted({code_key(c) for c in codes})
