@@ -28,7 +28,7 @@ def test_two_identical_advances_started_together_move_one_step(engine, monkeypat
         return cluster
 
     monkeypatch.setattr(services, "_started", read_then_wait)
-    outcomes: list[object] = []
+    outcomes: list[str] = []
 
     def submit() -> None:
         try:
