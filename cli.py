@@ -53,7 +53,7 @@ SINGLE_USER = (
 class CcnGroup(click.Group):
     """Every failure ends as one `Error: …` line: exit 1 refused, 2 usage."""
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
         from workflow.errors import CcnError
 

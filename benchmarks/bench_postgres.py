@@ -42,7 +42,7 @@ def load(sqlite_path: Path, url: str) -> None:
         cur.execute("ANALYZE")
 
 
-def measure(clusters: int = 100_000, runs: int = 5, as_of: str = "2021-06-30") -> dict:  # type: ignore[type-arg]
+def measure(clusters: int = 100_000, runs: int = 5, as_of: str = "2021-06-30") -> dict:
     bindir = find_bindir()
     if bindir is None:
         raise SystemExit("PostgreSQL server binaries not found")

@@ -16,6 +16,7 @@ import random
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import cast
 
 from common import ROOT, empty_db
 
@@ -37,6 +38,7 @@ def default_path(n: int) -> Path:
 
 def history(r: random.Random, code: str, since: date) -> list[Step]:
     steps: list[Step] = []
+    origin: str | None
     state, origin, day = "planned", None, since
     while len(steps) < 16:
         gap = r.randint(15, 250)
@@ -46,7 +48,7 @@ def history(r: random.Random, code: str, since: date) -> list[Step]:
         if state == "suspended":
             if r.random() < 0.96:
                 steps.append(Step(code, "resume", on=day))
-                state, origin = origin, None
+                state, origin = cast(str, origin), None  # set by the suspension
             else:
                 steps.append(Step(code, "cancel", on=day, note="Rút khỏi phương án"))
                 break

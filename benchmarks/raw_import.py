@@ -23,7 +23,7 @@ GENESIS = "0" * 64
 SEPARATOR = "\x1f"
 
 
-class Marks(dict):  # type: ignore[type-arg]
+class Marks(dict):
     """str.translate table deleting combining marks, filled as characters are met."""
 
     def __missing__(self, cp: int) -> int | None:

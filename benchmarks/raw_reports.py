@@ -18,6 +18,7 @@ import statistics
 import sys
 from array import array
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 ORDER = ["planned", "planning_compliant", "establishment", "investment_approval",
@@ -66,14 +67,14 @@ DWELL = DWELL.format(irregular=IRREGULAR)
 REWORK = REWORK.format(irregular=IRREGULAR)
 
 
-def histories(con: sqlite3.Connection) -> dict[str, list[tuple]]:  # type: ignore[type-arg]
-    found: dict[str, list[tuple]] = {}  # type: ignore[type-arg]
+def histories(con: sqlite3.Connection) -> dict[str, list[tuple]]:
+    found: dict[str, list[tuple]] = {}
     for row in con.execute(HISTORIES):
         found.setdefault(row[0], []).append(row)
     return found
 
 
-def standing(entries: list[tuple]) -> list[tuple]:  # type: ignore[type-arg]
+def standing(entries: list[tuple]) -> list[tuple]:
     keep = [True] * len(entries)
     for i in range(len(entries) - 1, 0, -1):
         if keep[i] and entries[i][3] == "revert":
@@ -81,8 +82,10 @@ def standing(entries: list[tuple]) -> list[tuple]:  # type: ignore[type-arg]
     return [e for e, k in zip(entries, keep, strict=True) if k and e[3] != "revert"]
 
 
-def walk(entries: list[tuple], as_of: date):  # type: ignore[no-untyped-def,type-arg]
+def walk(entries: list[tuple], as_of: date):
     """Yield (position, left_on) per stay: position = (state, since, pauses, actor, ref)."""
+    pos: Any  # (state, since, pauses, actor, ref), or None before the first entry
+    nxt: Any
     pos = waiting = None
     for _, _, _, event, src, dst, on_text, actor, ref in standing(entries):
         on = date.fromisoformat(on_text)
@@ -132,7 +135,7 @@ class Workdays:
         return self.cum[(as_of - self.first).days + 1] - self.cum[(since - self.first).days + 1]
 
 
-def positions(con: sqlite3.Connection, as_of: date) -> list[tuple]:  # type: ignore[type-arg]
+def positions(con: sqlite3.Connection, as_of: date) -> list[tuple]:
     """(code, name, locality, state, since, actor, ref, pauses) of each cluster."""
     latest = con.execute("SELECT MAX(effective_on) FROM transitions").fetchone()[0]
     if latest is None or as_of >= date.fromisoformat(latest):
@@ -152,7 +155,7 @@ def positions(con: sqlite3.Connection, as_of: date) -> list[tuple]:  # type: ign
     return rows
 
 
-def judge(rows: list[tuple], as_of: date) -> tuple[list[dict], dict[str, int]]:  # type: ignore[type-arg]
+def judge(rows: list[tuple], as_of: date) -> tuple[list[dict], dict[str, int]]:
     cal = Workdays(date(2015, 1, 1), as_of)
     out, stalled = [], {s: 0 for s in ORDER}
     for code, name, locality, state, since_text, actor, ref, pauses in rows:
@@ -172,7 +175,7 @@ def judge(rows: list[tuple], as_of: date) -> tuple[list[dict], dict[str, int]]: 
                         "overdue": count - limit[0], "last_actor": actor,
                         "last_ref": ref})  # fmt: skip
 
-    def ratio(r: dict) -> float:  # type: ignore[type-arg]
+    def ratio(r: dict) -> float:
         count = r["days_in_state"] if r["unit"] == "days" else r["working_days_in_state"]
         return -count / r["threshold"]
 
@@ -187,7 +190,7 @@ def median(values: list[int]) -> float | int | None:
     return int(m) if float(m).is_integer() else m
 
 
-def print_json_list(items: list[dict]) -> None:  # type: ignore[type-arg]
+def print_json_list(items: list[dict]) -> None:
     if not items:
         print("[]")
         return
@@ -195,7 +198,7 @@ def print_json_list(items: list[dict]) -> None:  # type: ignore[type-arg]
     sys.stdout.write("[\n  " + ",\n  ".join(parts) + "\n]\n")
 
 
-def bottlenecks(con: sqlite3.Connection, as_of: date) -> dict:  # type: ignore[type-arg]
+def bottlenecks(con: sqlite3.Connection, as_of: date) -> dict:
     rows = positions(con, as_of)
     _, stalled = judge(rows, as_of)
     active: dict[str, list[int]] = {s: [] for s in ORDER}

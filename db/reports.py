@@ -11,7 +11,7 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Integer, and_, func, select
+from sqlalchemy import ColumnElement, Connection, Integer, and_, func, select
 
 from workflow.model import Transition
 from workflow.ports import ClusterHistory, Position
@@ -154,7 +154,9 @@ class SqlReportQueries:
         return {state: int(n) for state, n in self.conn.execute(query)}
 
 
-def _days_between(conn: Connection, start: object, end: object) -> object:
+def _days_between(
+    conn: Connection, start: ColumnElement[Any], end: ColumnElement[Any]
+) -> ColumnElement[Any]:
     if conn.dialect.name == "sqlite":
         return func.cast(func.julianday(end) - func.julianday(start), Integer)
-    return end - start  # type: ignore[operator]
+    return end - start

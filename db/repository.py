@@ -6,11 +6,12 @@ map, no lazy loading, so the cost per row stays close to the driver's.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, insert, select, update
+from sqlalchemy import Column, Connection, and_, bindparam, insert, select, update
 
 from states import Definition, definition_problem, parse_definition
 from workflow.errors import ConcurrentChange, InvalidInput, StorageError
@@ -54,7 +55,7 @@ _CLUSTER_COLUMNS = (
 )
 
 
-def _cluster(row: Row[Any]) -> Cluster:
+def _cluster(row: Sequence[Any]) -> Cluster:
     (code, name, state, since, since_on, wname, wversion, locality, area, developer,
      suspended_from, version, last_seq, head, actor, ref, recorded) = row  # fmt: skip
     return Cluster(
@@ -97,7 +98,7 @@ _STATE = select(C.state).where(C.code_key == bindparam("key"))
 _ID = select(C.id).where(C.code_key == bindparam("key"))
 # A history entry as read back, in the order of `Transition`'s fields; the code from
 # the cluster row, which every read joins (entries from before schema 0004 lack their own).
-ENTRY_COLUMNS = (C.code, *(T[f] for f in ENTRY_FIELDS[1:]))
+ENTRY_COLUMNS: tuple[Column[Any], ...] = (C.code, *(T[f] for f in ENTRY_FIELDS[1:]))
 assert ENTRY_FIELDS[0] == "code"
 _HISTORY = (
     select(*ENTRY_COLUMNS)
@@ -214,7 +215,7 @@ class SqlClusterRepository:
             return None
         *cluster, self._ids[key], any_user = row
         self.on_users_known(bool(any_user))
-        return _cluster(cluster)  # type: ignore[arg-type]
+        return _cluster(cluster)
 
     def existing_codes(self, codes: Iterable[str]) -> dict[str, str]:
         keys = sorted({code_key(c) for c in codes})
@@ -317,5 +318,5 @@ class SqlClusterRepository:
                 query = query.where(condition)
         return [_cluster(r) for r in self.conn.execute(query)]
 
-    def history(self, code: str) -> list[Transition]:
+    def history(self, code: str) -> builtins.list[Transition]:
         return [Transition(*row) for row in self.conn.execute(_HISTORY, {"key": code_key(code)})]

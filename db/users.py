@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from workflow.identity import name_key
@@ -115,7 +117,7 @@ class SqlUserDirectory:
         row = self.conn.execute(select(*_CHANGE).where(UC.seq == newest)).first()
         return UserChange(*row) if row else None
 
-    def changes(self) -> list[UserChange]:
+    def changes(self) -> builtins.list[UserChange]:
         return [UserChange(*row) for row in self.conn.execute(select(*_CHANGE).order_by(UC.id))]
 
     def record(self, change: UserChange) -> None:

@@ -8,7 +8,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import psycopg  # noqa: F401  (imported before any freezegun freeze: its C types need real datetimes)
 import pytest
@@ -37,7 +37,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         parts = item.path.relative_to(TESTS).parts
         if len(parts) > 1 and parts[0] in LAYERS:
             item.add_marker(getattr(pytest.mark, parts[0]))
-        if "pg_server" in item.fixturenames:
+        if "pg_server" in cast(pytest.Function, item).fixturenames:  # every test is a function
             item.add_marker(pytest.mark.system)
 
 

@@ -9,6 +9,7 @@ others whole. Imports nothing from `db/`, SQLAlchemy or click.
 
 from __future__ import annotations
 
+import builtins
 import copy
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
@@ -229,7 +230,7 @@ class FakeClusterRepository:
                 found.append(_read(self.data, key))
         return found
 
-    def history(self, code: str) -> list[Transition]:
+    def history(self, code: str) -> builtins.list[Transition]:
         return sorted(self.data.histories.get(code_key(code), []), key=lambda t: t.seq)
 
 
@@ -328,7 +329,7 @@ class FakeUserDirectory:
         hashed = [c for c in self.data.changes if c.seq is not None]
         return max(hashed, key=lambda c: c.seq or 0, default=None)
 
-    def changes(self) -> list[UserChange]:
+    def changes(self) -> builtins.list[UserChange]:
         return list(self.data.changes)
 
     def record(self, change: UserChange) -> None:

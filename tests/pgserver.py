@@ -16,6 +16,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 PASSWORD = "ccn-test-pw"
@@ -89,9 +90,9 @@ class PgServer:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def wait_for(predicate: object, timeout: float = 10.0) -> None:
+def wait_for(predicate: Callable[[], object], timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
+        if predicate():
             return
         time.sleep(0.05)

@@ -25,8 +25,8 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 from functools import lru_cache
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
-from typing import TYPE_CHECKING
+from json.encoder import encode_basestring
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .model import Transition
@@ -90,13 +90,13 @@ def _q(value: str | None) -> str:
     return "null" if value is None else encode_basestring(value)
 
 
-def entry_hash(*args: object, **kwargs: object) -> str:
+def entry_hash(*args: Any, **kwargs: Any) -> str:
     """SHA-256 of canonical form version 1."""
-    return hashlib.sha256(canonical(*args, **kwargs)).hexdigest()  # type: ignore[arg-type]
+    return hashlib.sha256(canonical(*args, **kwargs)).hexdigest()
 
 
-def entry_hash_v2(*args: object, **kwargs: object) -> str:
-    return hashlib.sha256(canonical_v2(*args, **kwargs)).hexdigest()  # type: ignore[arg-type]
+def entry_hash_v2(*args: Any, **kwargs: Any) -> str:
+    return hashlib.sha256(canonical_v2(*args, **kwargs)).hexdigest()
 
 
 # The entry fields each canonical form hashes, in order (after its version number).

@@ -7,6 +7,7 @@ state on a single probe model and fires the event there.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -31,6 +32,7 @@ class _Probe:
     """The one model the shared machine drives; it holds no cluster data."""
 
     state: str
+    trigger: Callable[..., bool]  # bound by the machine
 
 
 def _target_is(dst: str) -> Any:
@@ -133,7 +135,7 @@ class Engine:
     def _fire(self, state: str, event: str, target: str) -> str | None:
         self.machine.set_state(state, model=self._probe)
         try:
-            moved = self._probe.trigger(event, to=target)  # type: ignore[attr-defined]
+            moved = self._probe.trigger(event, to=target)
         except MachineError:
             moved = False
         return self._probe.state if moved else None

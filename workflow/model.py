@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from . import clock, rules
 from .attributes import ATTRIBUTES, amend_data, migrate_data, register_data
@@ -24,6 +24,15 @@ if TYPE_CHECKING:
     from states import Definition
 
 GENESIS = "0" * 64
+
+
+class _Attributes(TypedDict):
+    """The attributes `Cluster.register` records, as keyword arguments of `Cluster`."""
+
+    name: str
+    locality: str | None
+    area_ha: float | None
+    developer: str | None
 
 
 @dataclass(frozen=True)
@@ -61,7 +70,7 @@ class Cluster:
         note = clean_text(new.note, "note")
         rules.require_fields(definition, code, "register", state, ref, note)
         effective_at = rules.effective(code, new.since, now)
-        attributes = {
+        attributes: _Attributes = {
             "name": name,
             "locality": clean_text(new.locality, "locality"),
             "area_ha": clean_area(new.area_ha),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -43,7 +44,7 @@ class ClusterRepository(Protocol):
         """Clusters by code; `locality` and `search` (code, name or locality) match folded
         text anywhere, ignoring case and accents (workflow/text.py `fold`)."""
 
-    def history(self, code: str) -> list[Transition]: ...
+    def history(self, code: str) -> builtins.list[Transition]: ...
 
 
 class DefinitionStore(Protocol):
@@ -124,7 +125,7 @@ class UserDirectory(Protocol):
     def last_change(self) -> UserChange | None:
         """The newest hashed change, which the next one links to."""
 
-    def changes(self) -> list[UserChange]:
+    def changes(self) -> builtins.list[UserChange]:
         """The whole change log as stored (by row id)."""
 
     def record(self, change: UserChange) -> None:
@@ -177,11 +178,17 @@ class AuditQueries(Protocol):
 
 
 class UnitOfWork(Protocol):
-    clusters: ClusterRepository
-    definitions: DefinitionStore
-    reports: ReportQueries
-    users: UserDirectory
-    audit: AuditQueries
+    # Read-only, so that an implementation may declare its own concrete stores.
+    @property
+    def clusters(self) -> ClusterRepository: ...
+    @property
+    def definitions(self) -> DefinitionStore: ...
+    @property
+    def reports(self) -> ReportQueries: ...
+    @property
+    def users(self) -> UserDirectory: ...
+    @property
+    def audit(self) -> AuditQueries: ...
 
     def __enter__(self) -> Self: ...
 

@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from .clock import iso_local
 
@@ -111,7 +111,8 @@ def table(rows: Iterable[Any], view: View, lang: str, out: BinaryIO) -> None:
     if not lines and view.empty is not None:
         out.write(f"{view.empty}\n".encode())
         return
-    headers = [c.header[1 if lang == "vi" else 0] for c in cols]  # type: ignore[index]
+    # `cols` holds only the columns with a header.
+    headers = [cast(tuple[str, str], c.header)[1 if lang == "vi" else 0] for c in cols]
     shrink = [i for i, c in enumerate(cols) if c.shrink]
     middle = [i for i, c in enumerate(cols) if c.middle]
     write_table(headers, lines, shrink, out, middle)

@@ -14,7 +14,7 @@ import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from .workdays import WorkCalendar
 
@@ -83,7 +83,8 @@ def _next(clock: StepClock | None, t: Transition) -> StepClock:
         return _suspended(clock, t)
     step = clock.waiting if clock is not None else None
     if t.event == "resume" and step is not None and step.state == t.to_state:
-        pause = (_suspended_since(clock), t.effective_on)  # type: ignore[arg-type]
+        # `step` came from `clock`, so `clock` is not None here.
+        pause = (_suspended_since(cast(StepClock, clock)), t.effective_on)
         return StepClock(step.state, step.since, (*step.pauses, pause), t)
     return StepClock(t.to_state, t.effective_on, (), t)
 

@@ -124,6 +124,7 @@ def check_chain(changes: Sequence[UserChange]) -> list[UserProblem]:
         elif chained:
             problems.append(UserProblem(c.user_name, None, "a change without a hash, written "
                                         "after the chain began"))  # fmt: skip
+    prev_hash: str | None
     expected, prev_hash, prev_ok = 1, GENESIS, True
     for c in in_order(changes):
         if c.seq is None:

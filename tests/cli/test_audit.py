@@ -350,6 +350,7 @@ def test_altered_definition_is_not_used(ccn) -> None:
     with eng.connect() as conn:
         text_now = conn.exec_driver_sql("SELECT text FROM workflows").scalar()
     eng.dispose()
+    assert text_now is not None
     rehashed = hashlib.sha256(text_now.encode()).hexdigest()
     sql(ccn.url, f"UPDATE workflows SET sha256 = '{rehashed}'", unlock=True)
     r = ccn("cancel", "HT1", "--reason", "x", actor="lan")

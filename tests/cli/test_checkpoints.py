@@ -95,7 +95,7 @@ def test_a_checkpoint_taken_during_an_import_raises_no_false_alarm(engine, tmp_p
         assert release.wait(30)
         original_commit()
 
-    writer.commit = slow_commit  # type: ignore[method-assign]
+    writer.commit = slow_commit  # type: ignore[method-assign]  # this one writer commits late
     rows = [(i + 2, NewCluster(f"B{i}", f"Cụm B{i}")) for i in range(50)]
     thread = threading.Thread(
         target=services.import_clusters, args=(writer, rows), kwargs={"actor": "lan"}

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from freezegun import freeze_time
 
 from cli import cli
@@ -135,9 +135,9 @@ def test_sql_looking_names_are_stored_literally(ccn) -> None:
     assert json.loads(ccn("cluster", "list", "--locality", "5%", "--format", "json").stdout) == []
 
 
-def _one_error(r: subprocess.CompletedProcess[str] | object, code: int = 1) -> str:
-    stderr = r.stderr  # type: ignore[attr-defined]
-    assert r.returncode == code if hasattr(r, "returncode") else r.exit_code == code  # type: ignore[attr-defined]
+def _one_error(r: subprocess.CompletedProcess[str] | Result, code: int = 1) -> str:
+    stderr = r.stderr
+    assert r.returncode == code if hasattr(r, "returncode") else r.exit_code == code
     assert "Traceback" not in stderr
     assert stderr.count("\n") == 1 and stderr.startswith("Error: "), stderr
     return stderr

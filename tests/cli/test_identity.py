@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from freezegun import freeze_time
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -284,6 +284,7 @@ def logins(pg_url: str) -> dict[str, str]:
     from db.grants import grant_statements
 
     database = make_url(pg_url).database
+    assert database is not None
     for login, pw in PASSWORDS.items():
         owner_sql(
             pg_url,
@@ -414,7 +415,7 @@ OLD_CHANGE = (
 )
 
 
-def _at_0004(url: str, users: list[tuple[str, str, bool]]) -> object:
+def _at_0004(url: str, users: list[tuple[str, str, bool]]) -> Engine:
     from db.schema import upgrade
 
     engine = open_engine(url, create_dir=True)
@@ -480,6 +481,7 @@ def test_pg_grants_command_prints_the_documented_grants(pg_url) -> None:
 
     r = run(pg_url, "user", "grants", "lan")
     database = make_url(pg_url).database
+    assert database is not None
     assert r.stdout.splitlines() == [s + ";" for s in grant_statements("lan", database)]
 
 

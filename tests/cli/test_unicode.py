@@ -8,6 +8,7 @@ import io
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -338,7 +339,7 @@ def test_locality_and_search_filters_use_their_indexes(ccn, engine, uow) -> None
     from workflow.services import list_clusters
 
     seed(ccn)
-    uses = {
+    uses: dict[str, list[Callable[[], object]]] = {
         "ix_clusters_locality_key": [
             lambda: list_clusters(uow(), locality="dinh lap"),
             lambda: stalled(uow(), locality="ĐÌNH LẬP"),

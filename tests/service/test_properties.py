@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from freezegun import freeze_time
 from hypothesis import HealthCheck, given, settings
@@ -44,7 +45,7 @@ def test_random_sequences_stay_in_declared_states(sqlite_template, tmp_path_fact
         accepted = 1
         for event, to, gap in steps:
             day += timedelta(days=gap)
-            kwargs = {"actor": "h", "on": day}
+            kwargs: dict[str, Any] = {"actor": "h", "on": day}
             try:
                 if event == "advance":
                     services.advance(uow(), "P1", ref="QĐ 1/QĐ-UBND", **kwargs)

@@ -69,9 +69,9 @@ def test_audit_log_follows_the_recorded_index(conn) -> None:
         captured.append(stmt)
         return original(stmt, *a, **k)
 
-    conn.execute = capture  # type: ignore[method-assign]
+    conn.execute = capture
     list(queries.log(LogFilter(since=date(2025, 1, 1))))
-    conn.execute = original  # type: ignore[method-assign]
+    conn.execute = original
     p = plan(conn, captured[0], {})
     assert "ix_transitions_recorded_at" in p, p
     assert "USE TEMP B-TREE FOR ORDER BY" not in p, p

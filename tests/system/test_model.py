@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import pytest
 from freezegun import freeze_time
@@ -203,7 +203,8 @@ class ClusterModel(RuleBasedStateMachine):
         u = self.uow()
         calls = {
             "advance": lambda: services.advance(u, code, to=to, ref="QĐ 2" if ref else None, **kw),
-            "send_back": lambda: services.send_back(u, code, to=to, reason=reason, **kw),
+            # `to` is set above for a send-back.
+            "send_back": lambda: services.send_back(u, code, to=cast(str, to), reason=reason, **kw),
             "suspend": lambda: services.suspend(u, code, reason=reason, **kw),
             "resume": lambda: services.resume(u, code, **kw),
             "cancel": lambda: services.cancel(u, code, reason=reason, **kw),
@@ -231,7 +232,7 @@ class ClusterModel(RuleBasedStateMachine):
 
 
 def _run(new_url: Callable[[], str], examples: int, steps: int) -> None:
-    machine = type("Run", (ClusterModel,), {"new_url": staticmethod(new_url)})
+    machine: type[ClusterModel] = type("Run", (ClusterModel,), {"new_url": staticmethod(new_url)})
     # Derandomized: the same operations every run, so the coverage check below is stable.
     machine.TestCase.settings = settings(
         max_examples=examples, stateful_step_count=steps, deadline=None, derandomize=True

@@ -54,6 +54,7 @@ def histories(draw: st.DrawFn) -> list[Transition]:
             continue
         targets = E.targets(state, ev)
         to = origin if ev == "resume" else draw(st.sampled_from(targets))
+        assert to is not None  # resume is allowed only after a suspend set origin
         plan.append((ev, state, to))
         origin = state if ev == "suspend" else None
         state = to

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import transitions
 
@@ -50,12 +52,12 @@ CASES = [
 
 @pytest.mark.parametrize(("state", "event", "to", "origin", "expected"), CASES)
 def test_state_event_table(
-    state: str, event: str, to: str | None, origin: str | None, expected: object
+    state: str, event: str, to: str | None, origin: str | None, expected: str | type[Exception]
 ) -> None:
     if isinstance(expected, str):
         assert E.resolve("C1", state, event, to=to, origin=origin) == expected
     else:
-        with pytest.raises(expected):  # type: ignore[call-overload]
+        with pytest.raises(expected):
             E.resolve("C1", state, event, to=to, origin=origin)
 
 
@@ -79,9 +81,9 @@ def test_one_machine_is_shared(monkeypatch: pytest.MonkeyPatch) -> None:
     built: list[object] = []
     original = transitions.Machine.__init__
 
-    def counting(self: object, *a: object, **k: object) -> None:
+    def counting(self: Any, *a: Any, **k: Any) -> None:
         built.append(self)
-        original(self, *a, **k)  # type: ignore[arg-type]
+        original(self, *a, **k)
 
     monkeypatch.setattr(transitions.Machine, "__init__", counting)
     assert engine_for(D) is E

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -31,7 +32,7 @@ def histories(draw):
     day = START
     entries = [_entry(1, "register", None, "planned", day)]
     # Each snapshot: (state, resumes_to, standing entries); a revert goes back one snapshot.
-    snaps = [("planned", None, (entries[0],))]
+    snaps: list[tuple[str, str | None, tuple[Transition, ...]]] = [("planned", None, (entries[0],))]
     for _ in range(draw(st.integers(0, 12))):
         day += timedelta(days=draw(st.integers(0, 40)))
         state, origin, standing = snaps[-1]
@@ -48,9 +49,11 @@ def histories(draw):
             entries.append(_entry(seq, "revert", state, target[0], day))
             snaps.append(target)
             continue
+        nxt: tuple[str, str | None]
         if event == "suspend":
             nxt = ("suspended", state)
         elif event == "resume":
+            assert origin is not None  # a suspended snapshot knows where it resumes to
             nxt = (origin, None)
         elif event == "advance":
             nxt = (MAIN[MAIN.index(state) + 1], None)
@@ -70,6 +73,8 @@ def oracle(standing, as_of: date) -> tuple[str, int, int]:
     the step it suspended) or a suspension of that same step (every suspension of a
     step is one stay, so suspending again never restarts it).
     """
+    waiting: Any  # a stay: (state, stay number) or ("suspended", the stay it suspends)
+    where: Any
     timeline, stays, waiting, where = [], iter(range(1_000_000)), None, None
     for t in (t for t in standing if t.effective_on <= as_of):
         if t.event == "suspend":
