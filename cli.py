@@ -570,6 +570,13 @@ def db_backup(env: Env, file: str) -> None:
 workflow_group = group("workflow", "Inspect the workflow definition.")
 
 
+@cmd(workflow_group, "list")
+@fmt_option()
+def workflow_list(env: Env, fmt: str) -> None:
+    """The definitions stored in the database, with the clusters pinned to each."""
+    env.emit(services.stored_definitions(env.uow(readonly=True)), "WORKFLOWS", fmt)
+
+
 @cmd(workflow_group, "show")
 @fmt_option("table", "json")
 def workflow_show(env: Env, fmt: str) -> None:

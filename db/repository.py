@@ -11,11 +11,12 @@ from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Column, Connection, and_, bindparam, insert, select, update
+from sqlalchemy import Column, Connection, and_, bindparam, func, insert, select, update
 
 from states import Definition, definition_problem, parse_definition
 from workflow.errors import ConcurrentChange, InvalidInput, StorageError
 from workflow.model import ENTRY_FIELDS, Cluster, Transition
+from workflow.ports import StoredDefinition
 from workflow.text import fold, search_keys
 from workflow.validate import code_key
 
@@ -172,6 +173,15 @@ class SqlDefinitionStore:
             wid = row.id
         self._ids[definition.key] = wid
         return wid
+
+    def stored(self) -> builtins.list[StoredDefinition]:
+        pinned = select(C.workflow_id, func.count().label("n")).group_by(C.workflow_id).subquery()
+        rows = self.conn.execute(
+            select(W.name, W.version, W.sha256, W.created_at, func.coalesce(pinned.c.n, 0))
+            .outerjoin(pinned, pinned.c.workflow_id == W.id)
+            .order_by(W.id)
+        )
+        return [StoredDefinition(f"{n}@{v}", sha, at, int(k)) for n, v, sha, at, k in rows]
 
     def get(self, key: str) -> Definition:
         # Pinned definitions never change (pin refuses new text under an old version),

@@ -24,7 +24,7 @@ from workflow.clock import now, start_of
 from workflow.errors import ConcurrentChange, StorageError
 from workflow.identity import name_key
 from workflow.model import Cluster, Transition, User, UserChange
-from workflow.ports import ChainHead, ClusterHistory, LogFilter, Position
+from workflow.ports import ChainHead, ClusterHistory, LogFilter, Position, StoredDefinition
 from workflow.stepclock import IRREGULAR
 from workflow.text import fold
 from workflow.validate import code_key
@@ -124,6 +124,13 @@ class FakeDefinitionStore:
                 f"workflow {definition.key} is stored with different content; "
                 "a changed definition needs a new version"
             )
+
+    def stored(self) -> builtins.list[StoredDefinition]:
+        pinned = Counter(c.workflow for c in self.data.clusters.values())
+        return [
+            StoredDefinition(key, d.sha256, at, pinned[key])
+            for key, (d, at) in sorted(self.data.definitions.items(), key=lambda kv: kv[1][1])
+        ]
 
     def get(self, key: str) -> Definition:
         stored = self.data.definitions.get(key)

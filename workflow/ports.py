@@ -53,6 +53,17 @@ class DefinitionStore(Protocol):
 
     def get(self, key: str) -> Definition: ...
 
+    def stored(self) -> builtins.list[StoredDefinition]:
+        """Every definition in the database, oldest first, with its clusters counted."""
+
+
+@dataclass(frozen=True)
+class StoredDefinition:
+    workflow: str  # name@version
+    sha256: str
+    stored_at: datetime
+    clusters: int  # pinned to it now
+
 
 @dataclass(frozen=True)
 class Position:

@@ -21,6 +21,7 @@ from typing import Any, BinaryIO, cast
 from .clock import iso_local
 
 TABLE_WIDTH = 80
+MIN_WIDTH = 3  # a column cut to "ab…" still says something; a 32-character code fits
 CHUNK = 2000  # rows serialised per write
 
 
@@ -132,9 +133,10 @@ def write_table(
         widths = [max(w, width(c)) for w, c in zip(widths, row, strict=True)]
     while sum(widths) + 2 * (len(widths) - 1) > TABLE_WIDTH and shrink:
         widest = max(shrink, key=lambda i: widths[i])
-        if widths[widest] <= max(6, width(headers[widest])):
+        if widths[widest] <= MIN_WIDTH:
             break
         widths[widest] -= 1
+    headers = [_cut(h, w) for h, w in zip(headers, widths, strict=True)]
     cut = [
         [_cut(c, w, i in middle) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
         for row in cells

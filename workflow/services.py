@@ -25,7 +25,7 @@ from .errors import (
     UnknownState,
 )
 from .model import Cluster, Transition
-from .ports import UnitOfWork
+from .ports import StoredDefinition, UnitOfWork
 from .stepclock import clock_on
 from .validate import clean_area, clean_text, code_key
 
@@ -403,3 +403,8 @@ def list_clusters(
         walked = {h.code: h.entries for h in uow.reports.irregular()}
         found = uow.clusters.list(state=state, locality=locality, search=search)
         return [_view(uow, c, today, walked.get(c.code, ())) for c in found]
+
+
+def stored_definitions(uow: UnitOfWork) -> list[StoredDefinition]:
+    with uow:
+        return uow.definitions.stored()

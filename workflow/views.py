@@ -265,3 +265,14 @@ def definition_data(d: Any) -> dict[str, Any]:
         "roles": {k: list(v) for k, v in d.roles},
         "sha256": d.sha256,
     }
+
+
+WORKFLOWS = View(
+    (
+        C("workflow", ("Workflow", "Quy trình"), shrink=True),
+        C("sha256", ("SHA-256", "SHA-256"), show=lambda w, _: w.sha256[:12]),
+        C("stored_at", ("Stored", "Lưu ngày")),
+        C("clusters", ("Clusters", "Số cụm")),
+    ),
+    empty="No workflow definitions are stored yet.",
+)
