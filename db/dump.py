@@ -271,17 +271,13 @@ def _translate(conn: Connection) -> Iterator[None]:
 
 
 def _set_identity_triggers(conn: Connection, *, enabled: bool) -> None:
-    """On PostgreSQL, let a non-superuser owner write rows recorded by other logins.
+    """On PostgreSQL, let the owner (or a superuser) write rows other logins recorded.
 
-    ALTER TABLE is transactional there: a failed restore leaves the triggers enabled.
-    Superusers pass those triggers anyway.
+    Migration 0006's triggers refuse a `db_user` other than the login writing the row,
+    superusers included. ALTER TABLE is transactional there: a failed restore leaves
+    them enabled, and they are enabled again before the commit.
     """
     if conn.dialect.name != "postgresql":
-        return
-    superuser = conn.exec_driver_sql(
-        "SELECT rolsuper FROM pg_roles WHERE rolname = session_user"
-    ).scalar()
-    if superuser:
         return
     action = "ENABLE" if enabled else "DISABLE"
     for table, trigger in IDENTITY_TRIGGERS:
