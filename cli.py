@@ -611,7 +611,7 @@ def workflow_show(env: Env, fmt: str) -> None:
     d = default_definition()
     if fmt == "json":
         return render.write_json(views.definition_data(d), sys.stdout.buffer)
-    click.echo(f"Workflow {d.key}: {d.label_vi if env.lang == 'vi' else d.label_en}\n"
+    click.echo(f"Workflow {d.key}\n{d.label_vi if env.lang == 'vi' else d.label_en}\n"
                f"sha256 {d.sha256}\n")  # fmt: skip
     env.emit(d.states, "DEFINITION_STATES", fmt)
     click.echo()

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import orjson
 from sqlalchemy import Connection, Date, Table, func, select
@@ -80,7 +80,7 @@ class DumpResult:
 
 def _open_write(path: Path, gz: bool) -> IO[bytes]:
     if gz:
-        return gzip.open(path, "wb", compresslevel=6)
+        return cast(IO[bytes], gzip.open(path, "wb", compresslevel=6))
     return open(path, "wb")
 
 
@@ -161,7 +161,9 @@ def _open_read(path: Path) -> IO[bytes]:
         raise StorageError(f"{path} does not exist or is not a file")
     with open(path, "rb") as fh:
         magic = fh.read(2)
-    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
+    if magic == b"\x1f\x8b":
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    return open(path, "rb")
 
 
 def read_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -227,7 +229,7 @@ def restore(uow: SqlUnitOfWork, source: str | Path) -> RestoreResult:
             _set_identity_triggers(conn, enabled=False)
             counts = _load(conn, path, lines)
             _set_identity_triggers(conn, enabled=True)
-        result = verify(_Entered(uow))  # type: ignore[arg-type]
+        result = verify(_Entered(uow))
         if not result.ok:
             first = result.problems[0]
             more = f" (and {len(result.problems) - 1} more)" if len(result.problems) > 1 else ""
@@ -297,9 +299,9 @@ class _Loader:
         for name in columns:
             col = table.c[name]
             if isinstance(col.type, tables.UTCDateTime):
-                self.convert.append(lambda v, ts=ts: ts(_parse_stamp(v)))
+                self.convert.append(_stamp_writer(ts))
             elif isinstance(col.type, Date):
-                self.convert.append(lambda v, day=day: day(date.fromisoformat(v)))
+                self.convert.append(_day_writer(day))
             else:
                 self.convert.append(None)
 
@@ -426,9 +428,17 @@ def _why(exc: BaseException) -> str:
     return str(exc)
 
 
+def _stamp_writer(ts: Callable[[datetime], Any]) -> Callable[[Any], Any]:
+    return lambda v: ts(_parse_stamp(v))
+
+
+def _day_writer(day: Callable[[date], Any]) -> Callable[[Any], Any]:
+    return lambda v: day(date.fromisoformat(v))
+
+
 def _values(obj: dict[str, Any], table: Table) -> list[Any]:
     """The line's values in column order; references are filled in by the caller."""
-    out = []
+    out: list[Any] = []
     for name in _columns(table):
         if name in REFERENCES:
             out.append(None)

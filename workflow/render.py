@@ -33,6 +33,7 @@ class Column:
     show: Callable[[Any, str], Any] | None = None  # table cell from (row, lang)
     shrink: bool = False  # gives way when the table is too wide
     middle: bool = False  # cut from the middle: long names differ at their end
+    last_resort: bool = False  # cut only once every `shrink` column is as narrow as it gets
     csv: bool = True
     json: bool = True
     optional: bool = False  # left out of JSON when None
@@ -116,7 +117,8 @@ def table(rows: Iterable[Any], view: View, lang: str, out: BinaryIO) -> None:
     headers = [cast(tuple[str, str], c.header)[1 if lang == "vi" else 0] for c in cols]
     shrink = [i for i, c in enumerate(cols) if c.shrink]
     middle = [i for i, c in enumerate(cols) if c.middle]
-    write_table(headers, lines, shrink, out, middle)
+    last = [i for i, c in enumerate(cols) if c.last_resort]
+    write_table(headers, lines, shrink, out, middle, last)
 
 
 def write_table(
@@ -125,17 +127,19 @@ def write_table(
     shrink: Sequence[int],
     out: BinaryIO,
     middle: Sequence[int] = (),
+    last_resort: Sequence[int] = (),
 ) -> None:
     """Aligned columns within 80 terminal cells; the widest `shrink` column gives way
     first (never a code: codes are never in `shrink`)."""
     widths = [width(h) for h in headers]
     for row in cells:
         widths = [max(w, width(c)) for w, c in zip(widths, row, strict=True)]
-    while sum(widths) + 2 * (len(widths) - 1) > TABLE_WIDTH and shrink:
-        widest = max(shrink, key=lambda i: widths[i])
-        if widths[widest] <= MIN_WIDTH:
-            break
-        widths[widest] -= 1
+    for columns in (shrink, last_resort):
+        while sum(widths) + 2 * (len(widths) - 1) > TABLE_WIDTH and columns:
+            widest = max(columns, key=lambda i: widths[i])
+            if widths[widest] <= MIN_WIDTH:
+                break
+            widths[widest] -= 1
     headers = [_cut(h, w) for h, w in zip(headers, widths, strict=True)]
     cut = [
         [_cut(c, w, i in middle) for i, (c, w) in enumerate(zip(row, widths, strict=True))]

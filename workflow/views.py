@@ -119,9 +119,11 @@ CALENDAR = View(
 LOG = View(
     (
         C("recorded_at", ("Recorded", "Ghi lúc"), lambda e: e.entry.recorded_at),
-        C("code", ("Code", "Mã"), lambda e: e.entry.code, shrink=True),
+        # Two dates, an event and a state beside it: a 32-character code can't always
+        # fit whole, so it gives way last, cut in the middle.
+        C("code", ("Code", "Mã"), lambda e: e.entry.code, last_resort=True, middle=True),
         C("seq", ("#", "#"), lambda e: e.entry.seq),
-        C("event", ("Event", "Sự kiện"), lambda e: e.entry.event),
+        C("event", ("Event", "Sự kiện"), lambda e: e.entry.event, shrink=True),
         C("from_state", get=lambda e: e.entry.from_state),
         C("to_state", ("To", "Sang"), lambda e: e.entry.to_state,
           lambda e, lang: label(e.entry.to_state, lang), shrink=True),

@@ -7,6 +7,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -27,7 +28,7 @@ def frozen() -> Iterator[None]:
         yield
 
 
-def ok(result):  # type: ignore[no-untyped-def]
+def ok(result: Any) -> Any:
     assert result.exit_code == 0, result.stderr
     return result
 
@@ -186,10 +187,13 @@ def _restore_damaged(
 def test_a_truncated_dump_is_refused_naming_the_line(
     ccn: Ccn, tmp_path: Path, sqlite_template: Path, db_url: str
 ) -> None:
-    n = []
-    code, err, file = _restore_damaged(
-        ccn, tmp_path, sqlite_template, lambda lines: n.append(len(lines)) or b"".join(lines)[:-150]
-    )
+    n: list[int] = []
+
+    def cut(lines: list[bytes]) -> bytes:
+        n.append(len(lines))
+        return b"".join(lines)[:-150]
+
+    code, err, file = _restore_damaged(ccn, tmp_path, sqlite_template, cut)
     assert code == 1 and err.startswith(f"Error: {file}: line {n[0] - 1}: cut short")
 
 
