@@ -557,6 +557,15 @@ def user_grants(env: Env, login: str) -> None:
 db_group = group("db", "Database maintenance.")
 
 
+@cmd(db_group, "grant")
+@click.argument("login")
+def db_grant(env: Env, login: str) -> None:
+    """Let a PostgreSQL LOGIN use this database: make it a member of ccn's group role."""
+    from db.grants import grant_group
+
+    click.echo(grant_group(env.url()[0], login))
+
+
 @cmd(db_group, "backup")
 @click.argument("file")
 def db_backup(env: Env, file: str) -> None:

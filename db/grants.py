@@ -7,6 +7,11 @@ of role needs no change of grants. Nothing here may DELETE or TRUNCATE.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
 GRANTS = (
     'GRANT CONNECT ON DATABASE "{database}" TO "{login}"',
     'GRANT USAGE ON SCHEMA public TO "{login}"',
@@ -35,3 +40,46 @@ def grants_for(url: str, login: str) -> list[str]:
     if u.get_backend_name() != "postgresql":
         raise InvalidInput("grants are for PostgreSQL; SQLite has no logins")
     return grant_statements(login, u.database or "postgres")
+
+
+def group_role(database: str) -> str:
+    """The group role that holds ccn's privileges on `database` (roles are server-wide)."""
+    safe = "".join(ch if ch.isalnum() else "_" for ch in database.lower())
+    return f"ccn_{safe}"[:63]
+
+
+def create_group(conn: Connection, database: str) -> str:
+    """Create (or refresh) the group role with exactly the privileges ccn needs."""
+    role = group_role(database)
+    conn.exec_driver_sql(
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') "
+        f'THEN CREATE ROLE "{role}" NOLOGIN; END IF; END $$'
+    )
+    for statement in grant_statements(role, database):
+        conn.exec_driver_sql(statement)
+    return role
+
+
+def grant_group(url: str, login: str) -> str:
+    """Make `login` a member of the database's group role; say what was done."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    from workflow.errors import InvalidInput, StorageError
+
+    from .engine import open_engine
+
+    u = make_url(url)
+    if u.get_backend_name() != "postgresql":
+        raise InvalidInput("grants are for PostgreSQL; SQLite has no logins")
+    role = group_role(u.database or "postgres")
+    engine = open_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'GRANT "{role}" TO "{_ident(login)}"')
+    except DBAPIError as exc:
+        reason = str(exc.orig).splitlines()[0]
+        raise StorageError(f"cannot grant {role} to {login}: {reason}") from None
+    finally:
+        engine.dispose()
+    return f"Granted {role} to {login}: it may now use {u.database} with ccn."

@@ -25,6 +25,12 @@ def current_revision(engine: Engine) -> str | None:
             with conn.begin_nested() if engine.dialect.name == "postgresql" else _null():
                 return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
         except DBAPIError as exc:
+            if "permission denied" in str(exc.orig):
+                login = engine.url.username or "this login"
+                raise StorageError(
+                    f"login {login} may not use database {describe(str(engine.url))}: an owner "
+                    f"can run `ccn db grant {login}`"
+                ) from None
             if "alembic_version" in str(exc.orig):
                 return None
             raise
@@ -88,14 +94,32 @@ def init_database(url: str, source: str) -> str:
     engine = open_engine(url, create_dir=True)
     try:
         before, after = upgrade(engine)
+        group = _group_role(engine)
     finally:
         engine.dispose()
     where = f"{describe(url)} (from {source})"
     if before == after:
-        return f"Database {where} is up to date (schema {after})."
-    if before is None:
-        return f"Initialised database {where} (schema {after})."
-    return f"Upgraded database {where} from schema {before} to {after}."
+        said = f"Database {where} is up to date (schema {after})."
+    elif before is None:
+        said = f"Initialised database {where} (schema {after})."
+    else:
+        said = f"Upgraded database {where} from schema {before} to {after}."
+    return said + group
+
+
+def _group_role(engine: Engine) -> str:
+    """On PostgreSQL, the group role a team's logins join; what to tell about it."""
+    if engine.dialect.name != "postgresql":
+        return ""
+    from .grants import create_group
+
+    try:
+        with engine.begin() as conn:
+            role = create_group(conn, engine.url.database or "postgres")
+    except DBAPIError as exc:  # no CREATEROLE: say so, the schema itself is fine
+        reason = str(exc.orig).splitlines()[0]
+        return f"\nNo group role created ({reason}); grant logins as `ccn user grants` shows."
+    return f"\nGroup role {role} holds what ccn needs; add a login with `ccn db grant LOGIN`."
 
 
 def fresh_sqlite(directory: str | None, name: str, prefix: str) -> Path:
