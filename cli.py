@@ -55,7 +55,7 @@ class CcnGroup(click.Group):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
-        from workflow.errors import CcnError
+        from workflow.errors import CcnError, ImportRejected
 
         try:
             rv = super().main(*args, **kwargs)
@@ -70,6 +70,10 @@ class CcnGroup(click.Group):
             _fail(exc.format_message(), exc.exit_code)
         except click.Abort:
             _fail("aborted", 1)
+        except ImportRejected as exc:
+            for problem in exc.problems:  # each on its own line, then the summary
+                click.echo(_one_line(problem), err=True)
+            _fail(str(exc), 1)
         except CcnError as exc:
             _fail(_one_line(str(exc)), 1)
         except OSError as exc:
@@ -241,14 +245,15 @@ def cluster_add(env: Env, code: str, since: str | None, **fields: Any) -> None:
 def cluster_import(env: Env, file: str, dry_run: bool) -> None:
     """Register clusters from a CSV file, all or nothing.
 
-    Header: code,name,locality,area_ha,developer,state,since,ref (code and name
-    required). UTF-8, with or without BOM.
+    Header: code,name,locality,area_ha,developer,state,since,ref,resumes_to (code and
+    name required). UTF-8, with or without BOM.
     """
     from workflow.csvio import read_clusters
 
     with click.open_file(file, "rb") as fh:
-        rows = read_clusters(fh.read())
-    n = services.import_clusters(env.uow(), rows, actor=env.actor, dry_run=dry_run)
+        f = read_clusters(fh.read())
+    n = services.import_clusters(env.uow(), f.rows, actor=env.actor, dry_run=dry_run,
+                                 problems=f.problems, flagged=f.flagged)  # fmt: skip
     click.echo(f"Dry run: {n} clusters would be imported; nothing stored." if dry_run
                else f"Imported {n} clusters.")  # fmt: skip
 
@@ -308,7 +313,7 @@ def cluster_show(env: Env, code: str, fmt: str) -> None:
 @fmt_option("csv", "json", default="csv")
 def cluster_export(env: Env, fmt: str) -> None:
     """Export all clusters in the import format."""
-    env.emit(services.list_clusters(env.uow(readonly=True)), "EXPORT", fmt)
+    env.emit(services.export_clusters(env.uow(readonly=True)), "EXPORT", fmt)
 
 
 # Each move records one event: (help, options beyond CODE and --on: flag, required, help).

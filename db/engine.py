@@ -10,6 +10,7 @@ import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -84,8 +85,15 @@ def open_engine(url: str, *, create_dir: bool = False) -> Engine:
             elif not path.exists():
                 # Opening would create an empty file; only `ccn init` may create one.
                 raise StorageError(f"database {describe(url)} is not initialised; run `ccn init`")
+        reason = _unwritable(path) if path is not None and path.exists() else None
+        if reason is not None and create_dir:
+            raise StorageError(f"database {describe(url)} is read-only: {reason}")
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, read_only=reason is not None)
+        if reason is not None:
+            assert path is not None
+            _open_read_only(engine, path)
+            _READ_ONLY[engine] = reason
         return engine
     if backend == "postgresql":
         args: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT_S}
@@ -93,6 +101,41 @@ def open_engine(url: str, *, create_dir: bool = False) -> Engine:
             u = u.set(drivername="postgresql+psycopg")
         return create_engine(u, connect_args=args, pool_pre_ping=False)
     raise StorageError(f"unsupported database {backend!r}: use SQLite or PostgreSQL")
+
+
+_READ_ONLY: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def read_only(engine: Engine) -> str | None:
+    """Why the database of `engine` (as `open_engine` made it) can only be read, or None."""
+    return _READ_ONLY.get(engine)
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why SQLite could not write at `path`, or None. `access` sees read-only mounts and
+    immutable files even as root, whom file modes do not stop."""
+    if os.statvfs(path).f_flag & os.ST_RDONLY:
+        return "it is on a read-only medium or mount"
+    if not os.access(path, os.W_OK):
+        return "the file cannot be written"
+    if not os.access(path.parent, os.W_OK):
+        # WAL mode creates -wal and -shm files beside the database.
+        return "its folder cannot be written"
+    return None
+
+
+def _open_read_only(engine: Engine, path: Path) -> None:
+    """Connect with SQLite's read-only URI. With no write-ahead log to read, the file is
+    opened immutable: no -wal or -shm file is needed, so a read-only folder or medium
+    (an inspector's copy) is read as it is."""
+    wal = path.with_name(path.name + "-wal")
+    pending = wal.exists() and wal.stat().st_size > 0
+    uri = f"file:{quote(str(path))}?mode=ro" + ("" if pending else "&immutable=1")
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
+        cargs[:] = [uri]
+        cparams["uri"] = True
 
 
 @dataclass
@@ -119,7 +162,7 @@ def cache_of(engine: Engine) -> EngineCache:
     return cache
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Take transaction control from the driver so BEGIN IMMEDIATE below is real.
@@ -127,10 +170,11 @@ def _configure_sqlite(engine: Engine) -> None:
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA foreign_keys = ON")
-        mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
-        if mode != "wal":
-            cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = FULL")
+        if not read_only:  # switching to WAL writes the file
+            mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode != "wal":
+                cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = FULL")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -138,5 +182,5 @@ def _configure_sqlite(engine: Engine) -> None:
         # Writers take the lock up front, so a concurrent writer waits on the
         # busy timeout instead of failing later with "database is locked".
         # Straight to the driver: this runs for every transaction, on the hot path.
-        readonly = conn.get_execution_options().get("ccn_readonly")
+        readonly = read_only or conn.get_execution_options().get("ccn_readonly")
         conn.connection.driver_connection.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")

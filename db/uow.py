@@ -8,9 +8,11 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
+from workflow.errors import StorageError
+
 from . import schema
 from .audit import SqlAuditQueries
-from .engine import cache_of
+from .engine import cache_of, describe, read_only
 from .errors import storage_error
 from .reports import SqlReportQueries
 from .repository import SqlClusterRepository, SqlDefinitionStore
@@ -30,6 +32,9 @@ class SqlUnitOfWork:
         self._postgres = engine.dialect.name == "postgresql"
 
     def __enter__(self) -> Self:
+        reason = read_only(self.engine)
+        if reason is not None and not self.readonly:
+            raise StorageError(f"database {describe(str(self.engine.url))} is read-only: {reason}")
         schema.check(self.engine)
         bind = self.engine
         if self.readonly:

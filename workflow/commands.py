@@ -21,6 +21,7 @@ class NewCluster:
     since: date | None = None
     ref: str | None = None
     note: str | None = None
+    resumes_to: str | None = None  # registered suspended: the state it resumes to
 
 
 @dataclass(frozen=True)

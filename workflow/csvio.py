@@ -1,29 +1,80 @@
-"""Cluster spreadsheets: read staff's CSV files, write ones Excel opens cleanly."""
+"""Cluster spreadsheets: read staff's CSV files, write ones Excel opens cleanly.
+
+Formula neutralising (OWASP CSV injection): on export a text cell that starts with
+`=`, `+`, `-`, `@`, a tab, a carriage return, or a single quote `'` gets one more `'`
+in front, so a spreadsheet shows it as text and never runs it. On import one leading
+`'` is removed from every cell. Since export quotes every cell that starts with `'`,
+the quote import removes is always the one export added: a name that really starts
+with `'` is written `''…` and read back as `'…`, and export → import → export gives
+the same file.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from .batch import collector_paused
 from .clock import parse_date
-from .errors import CcnError, ImportRejected, InvalidInput
-from .services import NewCluster
+from .commands import NewCluster
+from .errors import CcnError, InvalidInput
 
-COLUMNS = ("code", "name", "locality", "area_ha", "developer", "state", "since", "ref")
+# resumes_to came later: files without it still import.
+COLUMNS = ("code", "name", "locality", "area_ha", "developer", "state", "since", "ref",
+           "resumes_to")  # fmt: skip
 REQUIRED = ("code", "name")
 BOM = "\ufeff"
+QUOTE = "'"
+NEUTRALISE = ("=", "+", "-", "@", "\t", "\r", QUOTE)
+# Columns without a limit of their own (validate.LIMITS) are refused beyond this many
+# characters before anything else reads them, so a problem never quotes 200 KB.
+SHORT_LIMITS = {"code": 32, "area_ha": 32, "state": 64, "since": 32, "resumes_to": 64}
 
 
-def read_clusters(data: bytes) -> list[tuple[int, NewCluster]]:
-    """Parse an import file; any problem rejects the whole file, every line listed."""
+def neutralise(value: str) -> str:
+    """A cell as export writes it: text a spreadsheet could run gets a leading `'`."""
+    return QUOTE + value if value.startswith(NEUTRALISE) else value
+
+
+def restore(value: str) -> str:
+    """A cell as import reads it: the one leading `'` export adds, removed."""
+    return value[1:] if value.startswith(QUOTE) else value
+
+
+@dataclass
+class Parsed:
+    """An import file read: its rows, and the problems found reading them."""
+
+    rows: list[tuple[int, NewCluster]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    # Lines and columns already reported, so later checks do not report them again.
+    flagged: dict[int, set[str]] = field(default_factory=dict)
+
+
+def read_clusters(data: bytes) -> Parsed:
+    """Parse an import file. Problems with the file as a whole raise; problems of a
+    row are collected, every one of every row, and its other fields still read."""
     with collector_paused():
         return _read_clusters(data)
 
 
-def _read_clusters(data: bytes) -> list[tuple[int, NewCluster]]:
+@contextmanager
+def _field_limit(size: int) -> Iterator[None]:
+    # The csv module refuses fields over 128 KB with an error that names no line; a
+    # file's field can be no longer than the file, and the length checks say which.
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, size + 1))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _read_clusters(data: bytes) -> Parsed:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -32,26 +83,61 @@ def _read_clusters(data: bytes) -> list[tuple[int, NewCluster]]:
         ) from None
     if not text.strip():
         raise InvalidInput("file is empty; expected a header line: " + ",".join(COLUMNS))
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in next(reader)]
-    _check_header(header)
-    rows: list[tuple[int, NewCluster]] = []
-    problems: list[str] = []
-    for fields in reader:
-        line = reader.line_num
-        if not "".join(fields).strip():
-            continue
-        if len(fields) != len(header):
-            problems.append(f"line {line}: expected {len(header)} fields, found {len(fields)}")
-            continue
-        record = dict(zip(header, fields, strict=True))
+    parsed = Parsed()
+    with _field_limit(len(text)):
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = [h.strip().lower() for h in next(reader)]
+        _check_header(header)
+        for fields in reader:
+            line = reader.line_num
+            if not "".join(fields).strip():
+                continue
+            if len(fields) != len(header):
+                parsed.problems.append(
+                    f"line {line}: expected {len(header)} fields, found {len(fields)}"
+                )
+                continue
+            _read_row(parsed, line, dict(zip(header, map(restore, fields), strict=True)))
+    return parsed
+
+
+def _read_row(parsed: Parsed, line: int, r: dict[str, str]) -> None:
+    flagged: set[str] = set()
+
+    def problem(column: str, message: str) -> None:
+        parsed.problems.append(f"line {line}: {message}")
+        flagged.add(column)
+
+    for column, limit in SHORT_LIMITS.items():
+        value = r.get(column, "")
+        if len(value) > limit:
+            problem(column, f"{column} is too long: {len(value)} characters (limit {limit})")
+            r[column] = ""
+    since = r.get("since", "").strip()
+    day = None
+    if since:
         try:
-            rows.append((line, _new_cluster(record)))
+            day = parse_date(since)
         except CcnError as exc:
-            problems.append(f"line {line}: {exc}")
-    if problems:
-        raise ImportRejected(problems)
-    return rows
+            problem("since", str(exc))
+    if flagged:
+        parsed.flagged[line] = flagged
+    parsed.rows.append(
+        (
+            line,
+            NewCluster(
+                code=r["code"],
+                name=r["name"],
+                locality=r.get("locality"),
+                area_ha=r.get("area_ha"),
+                developer=r.get("developer"),
+                state=r.get("state") or None,
+                since=day,
+                ref=r.get("ref"),
+                resumes_to=r.get("resumes_to", "").strip() or None,
+            ),
+        )
+    )
 
 
 def _check_header(header: list[str]) -> None:
@@ -60,7 +146,7 @@ def _check_header(header: list[str]) -> None:
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
         raise InvalidInput(
-            f"line 1: unknown column(s) {', '.join(repr(u) for u in unknown)}; "
+            f"line 1: unknown column(s) {', '.join(repr(u[:40]) for u in unknown)}; "
             f"expected header: {','.join(COLUMNS)}"
         )
     missing = [c for c in REQUIRED if c not in header]
@@ -73,24 +159,12 @@ def _check_header(header: list[str]) -> None:
         raise InvalidInput(f"line 1: duplicate column(s) {', '.join(dupes)}")
 
 
-def _new_cluster(r: dict[str, str]) -> NewCluster:
-    since = r.get("since", "").strip()
-    return NewCluster(
-        code=r["code"],
-        name=r["name"],
-        locality=r.get("locality"),
-        area_ha=r.get("area_ha"),
-        developer=r.get("developer"),
-        state=r.get("state") or None,
-        since=parse_date(since) if since else None,
-        ref=r.get("ref"),
-    )
-
-
 def write_csv(out: Any, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """UTF-8 with a BOM so Excel shows Vietnamese text correctly."""
+    """UTF-8 with a BOM so Excel shows Vietnamese text correctly; text cells neutralised."""
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(
+            ["" if v is None else neutralise(v) if isinstance(v, str) else v for v in row]
+        )

@@ -114,12 +114,14 @@ class ConcurrentChange(CcnError):
 
 
 class ImportRejected(CcnError):
-    """A CSV import with problems; nothing was stored."""
+    """A CSV import with problems; nothing was stored.
+
+    The message is the summary; the CLI prints every problem on its own line first.
+    """
 
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = tuple(problems)
-        head = f"import rejected, nothing stored: {len(problems)} problem(s)"
-        super().__init__(head + "; " + "; ".join(problems[:20]))
+        super().__init__(f"{len(self.problems)} problem(s); nothing imported")
 
 
 class PermissionDenied(CcnError):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any
 
 from states import Definition, default_definition
 
@@ -27,12 +28,12 @@ from .errors import (
 from .model import Cluster, Transition
 from .ports import StoredDefinition, UnitOfWork
 from .stepclock import clock_on
-from .validate import clean_area, clean_text, code_key
+from .validate import clean_area, clean_code, clean_text, code_key
 
 __all__ = [
-    "ClusterView", "NewCluster", "Step", "advance", "amend", "apply_steps", "cancel", "history",
-    "import_clusters", "list_clusters", "migrate", "register", "resume", "revert", "send_back",
-    "show", "suspend",
+    "ClusterView", "ExportRow", "NewCluster", "Step", "advance", "amend", "apply_steps", "cancel",
+    "export_clusters", "history", "import_clusters", "list_clusters", "migrate", "register",
+    "resume", "revert", "send_back", "show", "suspend",
 ]  # fmt: skip
 
 
@@ -73,6 +74,9 @@ def register(
     return cluster
 
 
+SUSPENDED_ON_IMPORT = "suspended when imported"  # the reason on the suspend entry import adds
+
+
 def import_clusters(
     uow: UnitOfWork,
     rows: Sequence[tuple[int, NewCluster]],
@@ -80,10 +84,19 @@ def import_clusters(
     actor: str,
     dry_run: bool = False,
     definition: Definition | None = None,
+    problems: Sequence[str] = (),
+    flagged: Mapping[int, set[str]] | None = None,
 ) -> int:
-    """Register many clusters at once: all of them, or none if any row is bad."""
+    """Register many clusters at once: all of them, or none if any row is bad.
+
+    Every problem of every row is listed; `problems` are those found reading the file,
+    and `flagged` the (line, columns) they cover, which are not checked again. A row
+    with `resumes_to` is registered in that state and suspended at once, so that it
+    resumes where it left off.
+    """
     d = definition or default_definition()
     who = _actor(actor)
+    flagged = flagged or {}
     with collector_paused(), uow:
         dates = [new.since for _, new in rows if new.since is not None]
         authorize(uow, d, who, "import", min(dates) if dates else None)
@@ -91,8 +104,9 @@ def import_clusters(
         # entries recorded "before" it that it could not yet read.
         now = clock.now()
         login = uow.users.login()
-        problems: list[str] = []
+        found: list[str] = list(problems)
         prepared: list[tuple[Cluster, Transition]] = []
+        then: list[tuple[Cluster, int, Transition]] = []  # suspend entries to add after
         seen: dict[str, int] = {}
         lines: list[tuple[int, str]] = []  # line and code key of each prepared cluster
         for line, new in rows:
@@ -102,37 +116,105 @@ def import_clusters(
             duplicate = key in seen
             if duplicate:
                 code = (new.code or "").strip()
-                problems.append(f"line {line}: duplicate code {code!r} (also on line {seen[key]})")
+                found.append(f"line {line}: duplicate code {code!r} (also on line {seen[key]})")
             else:
                 seen[key] = line
+            skip = set(flagged.get(line, ()))
+            mine = _row_problems(d, new, now, skip)
+            found += [f"line {line}: {p}" for p in mine]
+            if mine or skip:
+                continue
             try:
-                item = Cluster.register(d, new, actor=who, login=login, now=now)
+                item, suspend = _imported(d, new, who, login, now)
             except CcnError as exc:
-                problems.append(f"line {line}: {exc}")
+                found.append(f"line {line}: {exc}")
                 continue
             if not duplicate:
+                if suspend is not None:
+                    then.append((suspend[0], item[0].version, suspend[1]))
                 prepared.append(item)
                 lines.append((line, key))
-        if not rows:
-            problems.append("no clusters in the file")
+        if not rows and not found:
+            found.append("no clusters in the file")
         existing = uow.clusters.existing_codes([c.code for c, _ in prepared])
         for (cluster, _), (line, key) in zip(prepared, lines, strict=True):
             stored = existing.get(key)
             if stored is not None:
-                problems.append(
+                found.append(
                     f"line {line}: cluster {cluster.code!r} already exists (as {stored!r})"
                 )
-        if problems:
-            problems.sort(
+        if found:
+            # Stable: a line's problems keep the order of its columns.
+            found.sort(
                 key=lambda p: int(p.split(":")[0].split()[-1]) if p.startswith("line ") else 0
             )
-            raise ImportRejected(problems)
+            raise ImportRejected(found)
         if dry_run:
             return len(prepared)
         uow.definitions.pin(d)
         uow.clusters.add_many(prepared)
+        for moved, version, t in then:
+            uow.clusters.save(moved, version, t)
         uow.commit()
     return len(prepared)
+
+
+def _row_problems(d: Definition, new: NewCluster, now: datetime, skip: set[str]) -> list[str]:
+    """Every problem of one import row, column by column, then across columns."""
+    out: list[str] = []
+
+    def check(column: str, test: Callable[[], Any]) -> Any:
+        if column in skip:
+            return None
+        try:
+            return test()
+        except CcnError as exc:
+            out.append(str(exc))
+            skip.add(column)
+            return None
+
+    code = check("code", lambda: clean_code(new.code))
+    check("name", lambda: clean_text(new.name, "name", required=True))
+    check("locality", lambda: clean_text(new.locality, "locality"))
+    check("developer", lambda: clean_text(new.developer, "developer"))
+    ref = check("ref", lambda: clean_text(new.ref, "ref"))
+    note = check("note", lambda: clean_text(new.note, "note"))
+    check("area_ha", lambda: clean_area(new.area_ha))
+    state = (new.state or "").strip() or d.initial
+    check("state", lambda: _known_state(d, state))
+    if new.resumes_to:
+        check("resumes_to", lambda: _resumable(d, state, new.resumes_to or ""))
+    check("since", lambda: rules.effective((new.code or "").strip(), new.since, now))
+    if not skip & {"state", "resumes_to", "ref", "note"}:
+        entered, shown = new.resumes_to or state, code or (new.code or "").strip()
+        check("ref", lambda: rules.require_fields(d, shown, "register", entered, ref, note))
+    return out
+
+
+def _known_state(d: Definition, state: str) -> None:
+    if not d.has_state(state):
+        raise UnknownState(state, d.state_names)
+
+
+def _resumable(d: Definition, state: str, resumes_to: str) -> None:
+    _known_state(d, resumes_to)
+    suspend = d.event("suspend")
+    if state not in {dst for _, dst in suspend.moves}:
+        raise InvalidInput(f"resumes_to is only for suspended clusters, not {state}")
+    if state not in suspend.targets_from(resumes_to):
+        raise InvalidInput(f"a cluster in {resumes_to} cannot be suspended to {state}")
+
+
+def _imported(
+    d: Definition, new: NewCluster, who: str, login: str, now: datetime
+) -> tuple[tuple[Cluster, Transition], tuple[Cluster, Transition] | None]:
+    """A cluster as one import row gives it, registered; with `resumes_to`, registered
+    in that state and then suspended on the same day (the cluster and its entry)."""
+    if not new.resumes_to:
+        return Cluster.register(d, new, actor=who, login=login, now=now), None
+    first = Cluster.register(d, replace(new, state=new.resumes_to), actor=who, login=login, now=now)
+    step = Step(first[0].code, "suspend", on=new.since, note=SUSPENDED_ON_IMPORT)
+    return first, first[0].apply(d, step, actor=who, login=login, now=now)
 
 
 def _load(uow: UnitOfWork, code: str) -> Cluster:
@@ -385,6 +467,42 @@ def show(uow: UnitOfWork, code: str) -> ClusterView:
     with uow:
         cluster = _load(uow, code)
         return _view(uow, cluster, clock.today(), uow.clusters.history(cluster.code))
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """A cluster as `cluster export` writes it: enough to register it again as it is."""
+
+    cluster: Cluster
+    ref: str | None  # the evidence for the state it is in, or resumes to
+    resumes_to: str | None
+
+
+def export_clusters(uow: UnitOfWork) -> list[ExportRow]:
+    """Every cluster with what a fresh database needs to register it in its state.
+
+    `ref` is the document that brought the cluster into its state (for a suspended
+    one, the state it resumes to), found in the history when the last entry has none:
+    a cluster sent back or resumed keeps the reference it entered the state with.
+    """
+    with uow:
+        rows = []
+        for c in uow.clusters.list(state=None, locality=None, search=None):
+            target = c.suspended_from or c.state
+            ref = None if c.suspended_from else c.last_ref
+            d = uow.definitions.get(c.workflow)
+            if not ref and d.has_state(target) and d.state(target).requires:
+                ref = _evidence(uow.clusters.history(c.code), target)
+            rows.append(ExportRow(c, ref, c.suspended_from))
+        return rows
+
+
+def _evidence(entries: Sequence[Transition], state: str) -> str | None:
+    """The ref of the last standing entry that brought the cluster into `state`."""
+    for t in reversed(rules.standing(entries)):
+        if t.to_state == state and t.from_state != state and t.ref:
+            return t.ref
+    return None
 
 
 def list_clusters(

@@ -168,7 +168,8 @@ USER_LOG = View(
     )
 )  # fmt: skip
 
-EXPORT_COLUMNS = ("code", "name", "locality", "area_ha", "developer", "state", "since", "ref")
+EXPORT_COLUMNS = ("code", "name", "locality", "area_ha", "developer", "state", "since", "ref",
+                  "resumes_to")  # fmt: skip
 EXPORT = View(
     tuple(
         C(k, get=g)
@@ -176,7 +177,8 @@ EXPORT = View(
             EXPORT_COLUMNS,
             (lambda v: v.cluster.code, lambda v: v.cluster.name, lambda v: v.cluster.locality,
              lambda v: v.cluster.area_ha, lambda v: v.cluster.developer,
-             lambda v: v.cluster.state, lambda v: v.cluster.since_on, lambda v: v.cluster.last_ref),
+             lambda v: v.cluster.state, lambda v: v.cluster.since_on, lambda v: v.ref,
+             lambda v: v.resumes_to),
             strict=True,
         )
     )

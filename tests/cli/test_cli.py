@@ -197,12 +197,15 @@ def test_import_export_round_trip(ccn, tmp_path, db_url) -> None:
     assert ccn("cluster", "list", "--format", "json").stdout == "[]\n"
     assert ccn("cluster", "import", str(src)).stdout == "Imported 2 clusters.\n"
     exported = ccn("cluster", "export").stdout_bytes.decode("utf-8")
-    assert exported.startswith("\ufeffcode,name,locality,area_ha,developer,state,since,ref\r\n")
+    assert exported.startswith(
+        "\ufeffcode,name,locality,area_ha,developer,state,since,ref,resumes_to\r\n"
+    )
     rows = list(csv.DictReader(io.StringIO(exported.lstrip("\ufeff"), newline="")))
     assert rows[1] == {
         "code": "HT1", "name": "Cụm công nghiệp Hợp Thành 1", "locality": "Cao Lộc",
         "area_ha": "60.5", "developer": "Công ty TNHH Hợp Thành, Lạng Sơn",
         "state": "investment_approval", "since": "2023-06-05", "ref": "QĐ 1689/QĐ-UBND",
+        "resumes_to": "",
     }  # fmt: skip
     listed = ccn("cluster", "list", "--format", "json").stdout
     # Into a second, empty database: the same clusters come back.
@@ -221,22 +224,22 @@ def test_import_export_round_trip(ccn, tmp_path, db_url) -> None:
     ("content", "error"),
     [
         (b"", "Error: file is empty; expected a header line: "
-         "code,name,locality,area_ha,developer,state,since,ref"),
+         "code,name,locality,area_ha,developer,state,since,ref,resumes_to"),
         (b"HT1,Hop Thanh\r\n", "Error: line 1: unknown column(s) 'ht1', 'hop thanh'; expected "
-         "header: code,name,locality,area_ha,developer,state,since,ref"),
+         "header: code,name,locality,area_ha,developer,state,since,ref,resumes_to"),
         (b"code;name\r\nA;B\r\n", "Error: header is not comma-separated; save the file as CSV "
          "with commas"),
         ("code,name\r\nA1,Cà Mau\r\n".encode("cp1252"), "Error: file is not UTF-8 (bad byte at "
          "offset 15); save it as 'CSV UTF-8'"),
-        (b"code,name\r\nA1,X,extra\r\n", "Error: import rejected, nothing stored: 1 problem(s); "
-         "line 2: expected 2 fields, found 3"),
+        (b"code,name\r\nA1,X,extra\r\n", "line 2: expected 2 fields, found 3\n"
+         "Error: 1 problem(s); nothing imported"),
         (b"code,locality\r\nA1,X\r\n", "Error: line 1: missing column(s) name; expected header: "
-         "code,name,locality,area_ha,developer,state,since,ref"),
-        (b"code,name,area_ha\r\nX1,n1,abc\r\nx1,dup,\r\n", "Error: import rejected, nothing "
-         "stored: 2 problem(s); line 2: invalid area 'abc': give hectares as a number; line 3: "
-         "duplicate code 'x1' (also on line 2)"),
-        (b"code,name,since\r\nA1,X,31/02/2025\r\n", "Error: import rejected, nothing stored: 1 "
-         "problem(s); line 2: invalid date '31/02/2025' (use YYYY-MM-DD or DD/MM/YYYY)"),
+         "code,name,locality,area_ha,developer,state,since,ref,resumes_to"),
+        (b"code,name,area_ha\r\nX1,n1,abc\r\nx1,dup,\r\n", "line 2: invalid area 'abc': give "
+         "hectares as a number\nline 3: duplicate code 'x1' (also on line 2)\n"
+         "Error: 2 problem(s); nothing imported"),
+        (b"code,name,since\r\nA1,X,31/02/2025\r\n", "line 2: invalid date '31/02/2025' (use "
+         "YYYY-MM-DD or DD/MM/YYYY)\nError: 1 problem(s); nothing imported"),
     ],
 )  # fmt: skip
 def test_bad_csv_files(ccn, tmp_path, content, error) -> None:
