@@ -27,7 +27,7 @@ from .errors import (
 )
 from .model import Cluster, Transition
 from .ports import StoredDefinition, UnitOfWork
-from .stepclock import clock_on
+from .stepclock import clock_on, standing
 from .validate import clean_area, clean_code, clean_text, code_key
 
 __all__ = [
@@ -499,7 +499,7 @@ def export_clusters(uow: UnitOfWork) -> list[ExportRow]:
 
 def _evidence(entries: Sequence[Transition], state: str) -> str | None:
     """The ref of the last standing entry that brought the cluster into `state`."""
-    for t in reversed(rules.standing(entries)):
+    for t in reversed(standing(entries)):
         if t.to_state == state and t.from_state != state and t.ref:
             return t.ref
     return None
