@@ -77,6 +77,8 @@ def open_engine(url: str, *, create_dir: bool = False) -> Engine:
     backend = u.get_backend_name()
     if backend == "sqlite":
         path = sqlite_path(url)
+        if path is not None and path.is_dir():
+            raise StorageError(f"{path} is a folder, not a database file: give the file's path")
         if path is not None:
             if create_dir:
                 path.parent.mkdir(parents=True, exist_ok=True)

@@ -98,7 +98,8 @@ def _entry_date(value: Any, label: str) -> date:
     # something else; refuse rather than silently drop it.
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    problem = f"{label}: bad date {value!r} (use YYYY-MM-DD or DD/MM/YYYY)"
+    shown = value.isoformat() if isinstance(value, date) else repr(value)
+    problem = f"{label}: bad date {shown} (a date without a time: YYYY-MM-DD or DD/MM/YYYY)"
     if isinstance(value, str):
         try:
             return parse_date(value)

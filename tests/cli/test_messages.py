@@ -116,3 +116,10 @@ def test_every_table_fits_80_columns_with_the_longest_codes(ccn, tmp_path) -> No
                 assert CODE in out, args  # a code is never cut
             if args[0] == "audit":  # beside two dates, a code gives way last, in the middle
                 assert "HT1-XXXXXXXXX" in out and "XXXXXXXXX  " in out, out
+
+
+def test_a_folder_given_as_the_database_is_called_a_folder(tmp_path) -> None:
+    for args in (["cluster", "list"], ["init"]):
+        r = CliRunner().invoke(cli, ["--db", str(tmp_path), *args])
+        message = f"Error: {tmp_path} is a folder, not a database file: give the file's path\n"
+        assert (r.exit_code, r.stderr) == (1, message)

@@ -190,7 +190,11 @@ BAD_FILES = [
     ("impossible date", '[[day_off]]\ndate = "2025-02-30"\n', "bad date '2025-02-30'"),
     ("wrong format", '[[day_off]]\ndate = "2025/01/01"\n', "bad date '2025/01/01'"),
     ("date as number", "[[day_off]]\ndate = 20250101\n", "bad date 20250101"),
-    ("date with time", "[[day_off]]\ndate = 2025-01-01T08:00:00\n", "day_off #1: bad date"),
+    (
+        "date with time",
+        "[[day_off]]\ndate = 2025-01-01T08:00:00\n",
+        "day_off #1: bad date 2025-01-01T08:00:00 (a date without a time",
+    ),
     ("not tables", 'day_off = ["2025-01-01"]\n', "day_off must be written as [[day_off]]"),
     ("empty name", '[[day_off]]\ndate = "2025-01-01"\nname = " "\n', "name must be a non-empty"),
     (
