@@ -26,7 +26,7 @@ from .errors import (
 )
 from .model import Cluster, Transition
 from .ports import UnitOfWork
-from .stepclock import clock_on
+from .stepclock import Entry, clock_on
 from .validate import clean_area, clean_text, code_key
 
 __all__ = [
@@ -341,7 +341,7 @@ def history(uow: UnitOfWork, code: str) -> list[Transition]:
 
 
 def _view(
-    uow: UnitOfWork, cluster: Cluster, today: date, entries: Sequence[Transition] = ()
+    uow: UnitOfWork, cluster: Cluster, today: date, entries: Sequence[Entry] = ()
 ) -> ClusterView:
     """`entries`: the whole history, needed only when it holds a suspension or revert."""
     d = uow.definitions.get(cluster.workflow)
