@@ -78,11 +78,11 @@ class SqlReportQueries:
         for row in self.conn.execute(_locality(_IRREGULAR_HISTORIES, locality)):
             if head is None or row[0] != head[0]:
                 if head is not None:
-                    yield ClusterHistory(*head[:3], workflows[head[3]], entries)
+                    yield ClusterHistory(head[0], head[1], head[2], workflows[head[3]], entries)
                 head, entries = row, []
             entries.append(make(row[4:]))
         if head is not None:
-            yield ClusterHistory(*head[:3], workflows[head[3]], entries)
+            yield ClusterHistory(head[0], head[1], head[2], workflows[head[3]], entries)
 
     def positions(self, as_of: date, locality: str | None = None) -> Iterator[Position]:
         if as_of >= self._latest_effective():
