@@ -7,7 +7,6 @@ Views (columns, headers, cells) are declared once in `workflow/views.py`; heavy 
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -55,8 +54,6 @@ class CcnGroup(click.Group):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
-        from workflow.errors import CcnError, ImportRejected
-
         try:
             rv = super().main(*args, **kwargs)
         except click.exceptions.NoArgsIsHelpError as exc:
@@ -70,15 +67,17 @@ class CcnGroup(click.Group):
             _fail(exc.format_message(), exc.exit_code)
         except click.Abort:
             _fail("aborted", 1)
-        except ImportRejected as exc:
-            for problem in exc.problems:  # each on its own line, then the summary
-                click.echo(_one_line(problem), err=True)
-            _fail(str(exc), 1)
-        except CcnError as exc:
-            _fail(_one_line(str(exc)), 1)
-        except OSError as exc:
-            _fail(_one_line(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")), 1)
         except Exception as exc:  # the user never sees a traceback
+            from workflow.errors import CcnError, ImportRejected  # not imported by `--help`
+
+            if isinstance(exc, ImportRejected):
+                for problem in exc.problems:  # each on its own line, then the summary
+                    click.echo(_one_line(problem), err=True)
+                _fail(str(exc), 1)
+            if isinstance(exc, CcnError):
+                _fail(_one_line(str(exc)), 1)
+            if isinstance(exc, OSError):
+                _fail(_one_line(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")), 1)
             if os.environ.get("CCN_DEBUG"):
                 raise
             _fail(_one_line(f"unexpected {type(exc).__name__}: {exc}"), 1)
@@ -278,6 +277,8 @@ def cluster_list(env: Env, fmt: str, **filters: Any) -> None:
 @click.option("--reason", required=True, help="Why, e.g. the decision that changed it.")
 def cluster_edit(env: Env, code: str, reason: str, **given: str | None) -> None:
     """Change a cluster's name, locality, area or developer (recorded in its history)."""
+    import json
+
     changes = {k: v for k, v in given.items() if v is not None}
     t = services.amend(env.uow(), code, changes, actor=env.actor, reason=reason)
     click.echo(f"{t.code}: amended {', '.join(json.loads(t.data or '{}')['changes'])} "
@@ -462,6 +463,8 @@ def audit_verify(env: Env, against: str | None) -> None:
 @click.option("--out", metavar="FILE", help="Write here instead of standard output.")
 def audit_checkpoint(env: Env, out: str | None) -> None:
     """Write every cluster's head and their root hash, to keep outside the database."""
+    import json
+
     from workflow.checkpoints import checkpoint
 
     text = json.dumps(checkpoint(env.uow(readonly=True)), ensure_ascii=False, indent=2) + "\n"

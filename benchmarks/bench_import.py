@@ -57,7 +57,7 @@ def measure(clusters: int = 100_000, runs: int = 5) -> dict[str, float]:
                                   "cluster", "import", str(data)]))  # fmt: skip
             b_times.append(timed([sys.executable, str(ROOT / "benchmarks" / "raw_import.py"),
                                   str(b), str(data)]))  # fmt: skip
-    return report(f"2 import {clusters:,} clusters", a_times, b_times, target=3.0)
+    return report(f"2 import {clusters:,} clusters", a_times, b_times, target=2.5)
 
 
 def main() -> None:

@@ -29,9 +29,9 @@ def measure(clusters: int = 100_000, runs: int = 15) -> dict[str, dict[str, floa
     pairs = {
         "5 cluster show": ([sys.executable, "-m", "cli", "--db", str(db), "cluster", "show", code],
                            [sys.executable, "-c", "import click, sqlalchemy.orm, transitions"],
-                           1.3),
+                           1.1),
         "6 ccn --help": ([sys.executable, "-m", "cli", "--help"],
-                         [sys.executable, "-c", "import click"], 1.5),
+                         [sys.executable, "-c", "import click"], 1.3),
     }  # fmt: skip
     results = {}
     for name, (a_cmd, b_cmd, goal) in pairs.items():

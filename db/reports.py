@@ -7,14 +7,13 @@ MAX(seq) per cluster served by the (cluster_id, seq) index finds it without a so
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Integer, and_, func, select
 
-from workflow.model import Transition
-from workflow.ports import ClusterHistory, Position
+from workflow.ports import ClusterHistory, Move, Position
 from workflow.stepclock import IRREGULAR
 
 from . import tables
@@ -46,6 +45,18 @@ def _irregular_ids() -> Any:
     return select(T.cluster_id).where(T.event.in_(IRREGULAR)).distinct()
 
 
+BATCH = 2000  # rows fetched at a time by the streamed queries
+_WORKFLOW_KEYS = select(W.id, W.name, W.version)
+_IRREGULAR_HISTORIES = (
+    select(C.code, C.name, C.locality, C.workflow_id, T.event, T.from_state, T.to_state,
+           T.effective_on, T.actor, T.ref)
+    .join(tables.clusters, C.id == T.cluster_id)
+    .where(T.cluster_id.in_(_irregular_ids()))
+    .order_by(T.cluster_id, T.seq)
+    .execution_options(yield_per=BATCH)
+)  # fmt: skip
+
+
 def _locality(query: Any, locality: str | None) -> Any:
     condition = key_contains(C.locality_key, locality)
     return query if condition is None else query.where(condition)
@@ -55,29 +66,25 @@ class SqlReportQueries:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def irregular(self, locality: str | None = None) -> list[ClusterHistory]:
-        from .repository import ENTRY_COLUMNS
+    def irregular(self, locality: str | None = None) -> Iterator[ClusterHistory]:
+        # Only what the step clock reads, in (cluster_id, seq) index order: no sort and
+        # no timestamps to parse. Streamed a cluster at a time, never held whole.
+        workflows = {
+            i: f"{name}@{version}" for i, name, version in self.conn.execute(_WORKFLOW_KEYS)
+        }
+        make = Move._make
+        head: Any = None  # (code, name, locality, workflow_id) of the cluster being read
+        entries: list[Move] = []
+        for row in self.conn.execute(_locality(_IRREGULAR_HISTORIES, locality)):
+            if head is None or row[0] != head[0]:
+                if head is not None:
+                    yield ClusterHistory(head[0], head[1], head[2], workflows[head[3]], entries)
+                head, entries = row, []
+            entries.append(make(row[4:]))
+        if head is not None:
+            yield ClusterHistory(head[0], head[1], head[2], workflows[head[3]], entries)
 
-        query = _locality(
-            select(C.name, C.locality, W.name, W.version, *ENTRY_COLUMNS)
-            .join(tables.clusters, C.id == T.cluster_id)
-            .join(tables.workflows, W.id == C.workflow_id)
-            .where(T.cluster_id.in_(_irregular_ids()))
-            .order_by(T.cluster_id, T.seq),
-            locality,
-        )
-        found: dict[str, ClusterHistory] = {}
-        for name, loc, wname, wversion, *entry in self.conn.execute(query):
-            t = Transition(*entry)
-            history = found.get(t.code)
-            if history is None:
-                history = found[t.code] = ClusterHistory(
-                    t.code, name, loc, f"{wname}@{wversion}", []
-                )
-            history.entries.append(t)
-        return list(found.values())
-
-    def positions(self, as_of: date, locality: str | None = None) -> list[Position]:
+    def positions(self, as_of: date, locality: str | None = None) -> Iterator[Position]:
         if as_of >= self._latest_effective():
             # Nothing happened after as_of: the cluster rows already say where each is.
             return self._current(locality)
@@ -99,12 +106,10 @@ class SqlReportQueries:
         )
         return self._positions(query, locality)
 
-    def _positions(self, query: Any, locality: str | None) -> list[Position]:
-        query = _locality(query, locality)
-        return [
-            Position(code, name, loc, f"{wname}@{wver}", state, since, actor, ref)
-            for code, name, loc, wname, wver, state, since, actor, ref in self.conn.execute(query)
-        ]
+    def _positions(self, query: Any, locality: str | None) -> Iterator[Position]:
+        query = _locality(query, locality).execution_options(yield_per=BATCH)
+        for code, name, loc, wname, wver, state, since, actor, ref in self.conn.execute(query):
+            yield Position(code, name, loc, f"{wname}@{wver}", state, since, actor, ref)
 
     def _latest_effective(self) -> date:
         latest = self.conn.execute(select(func.max(T.effective_on))).scalar()  # by index
@@ -112,7 +117,7 @@ class SqlReportQueries:
             latest = date.fromisoformat(latest)
         return latest or date.min
 
-    def _current(self, locality: str | None) -> list[Position]:
+    def _current(self, locality: str | None) -> Iterator[Position]:
         query = (
             select(C.code, C.name, C.locality, W.name, W.version, C.state, C.since_on, T.actor,
                    T.ref)

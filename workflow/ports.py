@@ -7,11 +7,12 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, NamedTuple, Protocol, Self
 
 from states import Definition
 
 from .model import Cluster, Transition, User, UserChange
+from .stepclock import Entry
 
 
 class ClusterRepository(Protocol):
@@ -81,13 +82,24 @@ class Position:
     resumes_to: str | None = None
 
 
+class Move(NamedTuple):
+    """A history entry as the step clock reads it (`stepclock.Entry`), and no more."""
+
+    event: str
+    from_state: str | None
+    to_state: str
+    effective_on: date
+    actor: str
+    ref: str | None
+
+
 @dataclass(frozen=True)
 class ClusterHistory:
     code: str
     name: str
     locality: str | None
     workflow: str
-    entries: list[Transition]
+    entries: Sequence[Entry]  # Moves from the database; whole Transitions will do
 
 
 class ReportQueries(Protocol):
@@ -96,10 +108,10 @@ class ReportQueries(Protocol):
     (suspend, resume, revert, amend, migrate); those few come whole from
     `irregular` and are walked in `workflow.stepclock`."""
 
-    def positions(self, as_of: date, locality: str | None = None) -> list[Position]:
+    def positions(self, as_of: date, locality: str | None = None) -> Iterable[Position]:
         """Each cluster registered by `as_of`, in the state its last entry then gave."""
 
-    def irregular(self, locality: str | None = None) -> list[ClusterHistory]:
+    def irregular(self, locality: str | None = None) -> Iterable[ClusterHistory]:
         """The whole history of each cluster with an entry of `stepclock.IRREGULAR`."""
 
     def dwell_histogram(self, as_of: date) -> list[tuple[str, int, int]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -158,19 +158,20 @@ class _Judge:
         )  # fmt: skip
 
 
-def positions(uow: UnitOfWork, as_of: date, locality: str | None = None) -> list[Position]:
-    """Where every cluster stood on `as_of`, its step clock honest about pauses and reverts."""
-    irregular = uow.reports.irregular(locality)
-    walked = {h.code for h in irregular}
-    result = [p for p in uow.reports.positions(as_of, locality) if p.code not in walked]
-    for h in irregular:
+def positions(uow: UnitOfWork, as_of: date, locality: str | None = None) -> Iterator[Position]:
+    """Where every cluster stood on `as_of`, its step clock honest about pauses and reverts.
+
+    Streamed: the walked clusters first, then the others."""
+    walked: set[str] = set()
+    for h in uow.reports.irregular(locality):
+        walked.add(h.code)
         c = clock_on(h.entries, as_of)
         if c is not None:
-            result.append(
-                Position(h.code, h.name, h.locality, h.workflow, c.state, c.since,
-                         c.last.actor, c.last.ref, c.pauses, c.resumes_to)
-            )  # fmt: skip
-    return result
+            yield Position(h.code, h.name, h.locality, h.workflow, c.state, c.since,
+                           c.last.actor, c.last.ref, c.pauses, c.resumes_to)  # fmt: skip
+    for p in uow.reports.positions(as_of, locality):
+        if p.code not in walked:
+            yield p
 
 
 def _state_order(extra: Iterable[str] = ()) -> list[str]:

@@ -27,7 +27,7 @@ from .errors import (
 )
 from .model import Cluster, Transition
 from .ports import StoredDefinition, UnitOfWork
-from .stepclock import clock_on, standing
+from .stepclock import Entry, clock_on, standing
 from .validate import clean_area, clean_code, clean_text, code_key
 
 __all__ = [
@@ -445,7 +445,7 @@ def history(uow: UnitOfWork, code: str) -> list[Transition]:
 
 
 def _view(
-    uow: UnitOfWork, cluster: Cluster, today: date, entries: Sequence[Transition] = ()
+    uow: UnitOfWork, cluster: Cluster, today: date, entries: Sequence[Entry] = ()
 ) -> ClusterView:
     """`entries`: the whole history, needed only when it holds a suspension or revert."""
     d = uow.definitions.get(cluster.workflow)

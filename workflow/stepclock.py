@@ -14,13 +14,9 @@ import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, cast
+from typing import Protocol, TypeVar, cast
 
 from .workdays import WorkCalendar
-
-if TYPE_CHECKING:
-    # Annotations only: the model imports this module.
-    from .model import Transition
 
 # Clusters whose history holds one of these need the walk below; for every other
 # cluster the last entry alone says when its step began. `amend` and `migrate`
@@ -28,7 +24,27 @@ if TYPE_CHECKING:
 IRREGULAR = ("suspend", "resume", "revert", "amend", "migrate")
 
 
-def standing(entries: Sequence[Transition]) -> list[Transition]:
+class Entry(Protocol):
+    """What the clock reads of a history entry: a `model.Transition` or a `ports.Move`."""
+
+    @property
+    def event(self) -> str: ...
+    @property
+    def from_state(self) -> str | None: ...
+    @property
+    def to_state(self) -> str: ...
+    @property
+    def effective_on(self) -> date: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def ref(self) -> str | None: ...
+
+
+E = TypeVar("E", bound=Entry)
+
+
+def standing(entries: Sequence[E]) -> list[E]:
     """The entries that stand: without reverted entries and without the reverts.
 
     A revert undoes the entry just before it, which may itself be a revert (so
@@ -48,7 +64,7 @@ class StepClock:
     state: str
     since: date  # the step was entered (the suspension began, when suspended)
     pauses: tuple[tuple[date, date], ...]  # closed suspensions of the (waiting) step
-    last: Transition  # the entry that put the cluster where it stands
+    last: Entry  # the entry that put the cluster where it stands
     waiting: StepClock | None = None  # suspended: the step that resumes
 
     @property
@@ -66,7 +82,7 @@ class StepClock:
         return calendar.working_days(self.since, as_of) - paused
 
 
-def clock_on(entries: Sequence[Transition], as_of: date) -> StepClock | None:
+def clock_on(entries: Sequence[Entry], as_of: date) -> StepClock | None:
     """The step clock on `as_of` from a whole history; None if not yet registered."""
     clock: StepClock | None = None
     for t in standing(entries):
@@ -76,7 +92,7 @@ def clock_on(entries: Sequence[Transition], as_of: date) -> StepClock | None:
     return clock
 
 
-def _next(clock: StepClock | None, t: Transition) -> StepClock:
+def _next(clock: StepClock | None, t: Entry) -> StepClock:
     if clock is not None and t.from_state == t.to_state:
         return clock  # not a move
     if t.event == "suspend" and clock is not None:
@@ -89,7 +105,7 @@ def _next(clock: StepClock | None, t: Transition) -> StepClock:
     return StepClock(t.to_state, t.effective_on, (), t)
 
 
-def _suspended(step: StepClock, t: Transition) -> StepClock:
+def _suspended(step: StepClock, t: Entry) -> StepClock:
     """A suspension of `step`: one stay with every earlier suspension of the same step.
 
     Resuming and suspending again the same day must not restart the suspended clock,
@@ -108,7 +124,7 @@ def _suspended_since(clock: StepClock) -> date:
     return clock.pauses[-1][1] if clock.pauses else clock.since
 
 
-def passages(entries: Sequence[Transition], as_of: date) -> Iterator[tuple[str, int]]:
+def passages(entries: Sequence[Entry], as_of: date) -> Iterator[tuple[str, int]]:
     """(state, days) of each stay ended by `as_of`, paused days left out of a step.
 
     A step ends when the cluster leaves it by a move of its own; a stay in

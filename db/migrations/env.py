@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from db.tables import metadata
+from db.tables import trigram_indexes
 
 config = context.config
 
@@ -14,7 +14,7 @@ def run() -> None:
     with engine.connect() as connection:
         context.configure(
             connection=connection,
-            target_metadata=metadata,
+            target_metadata=trigram_indexes(),
             render_as_batch=connection.dialect.name == "sqlite",
             # Each migration commits on its own: a refused one leaves the ones before it.
             transaction_per_migration=True,

@@ -45,3 +45,5 @@ def test_stalled_report(benchmarks, tmp_path, monkeypatch) -> None:
     results = benchmarks[2].measure(clusters=2_000, runs=3)
     r = results["3 report stalled (today)"]
     assert r["ratio"] <= 2 * r["target"], r
+    # Peak RSS within the 100,000-cluster target here too (a gross-regression guard).
+    assert max(r["rss_mb"] for r in results.values()) <= benchmarks[2].RSS_MB, results
