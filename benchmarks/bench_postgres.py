@@ -30,6 +30,9 @@ def load(sqlite_path: Path, url: str) -> None:
     src = sqlite3.connect(sqlite_path)
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(dsn) as pg, pg.cursor() as cur:
+        # A copy of rows already written (their db_user is the generator's login): as the
+        # superuser, load them without the identity triggers.
+        cur.execute("SET session_replication_role = replica")
         for table in TABLES:
             cols = [r[1] for r in src.execute(f"PRAGMA table_info({table})")]
             with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
