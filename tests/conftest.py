@@ -182,3 +182,18 @@ def dump(url: str) -> list[tuple[Any, ...]]:
             rows += [(table, *r) for r in conn.execute(text(f"SELECT * FROM {table} ORDER BY id"))]
     eng.dispose()
     return rows
+
+
+def raw_sql(url: str, *statements: str, unlock: tuple[str, ...] = ()) -> None:
+    """Raw SQL as the database owner; `unlock` lifts the append-only triggers of those tables."""
+    eng = open_engine(url)
+    with eng.begin() as conn:
+        for table in unlock:
+            if eng.dialect.name == "sqlite":
+                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_update")
+                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_delete")
+            else:
+                conn.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only")
+        for s in statements:
+            conn.execute(text(s))
+    eng.dispose()

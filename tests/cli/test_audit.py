@@ -15,7 +15,7 @@ from db import open_engine
 from db.users import os_login
 from workflow.chain import entry_hash_v2
 
-from ..conftest import FROZEN_NOW, dump
+from ..conftest import FROZEN_NOW, dump, raw_sql
 
 
 @pytest.fixture(autouse=True)
@@ -26,18 +26,7 @@ def frozen():
 
 def sql(url: str, *statements: str, unlock: bool = False) -> None:
     """Run SQL behind the tool's back; `unlock` first disables the append-only triggers."""
-    eng = open_engine(url)
-    with eng.begin() as conn:
-        if unlock:
-            for table in ("transitions", "workflows"):
-                if eng.dialect.name == "sqlite":
-                    conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_update")
-                    conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_delete")
-                else:
-                    conn.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only")
-        for s in statements:
-            conn.execute(text(s))
-    eng.dispose()
+    raw_sql(url, *statements, unlock=("transitions", "workflows") if unlock else ())
 
 
 def walk(ccn) -> None:

@@ -17,7 +17,7 @@ from cli import cli
 from db import open_engine
 from db.users import os_login
 
-from ..conftest import FROZEN_NOW, Ccn, _pg_database, dump
+from ..conftest import FROZEN_NOW, Ccn, _pg_database, dump, raw_sql
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -33,19 +33,7 @@ def login_of(url: str) -> str:
     return "ccn" if url.startswith("postgresql") else os_login()
 
 
-def sql(url: str, *statements: str, unlock: tuple[str, ...] = ()) -> None:
-    """Raw SQL as the database owner; `unlock` lifts the append-only triggers of those tables."""
-    eng = open_engine(url)
-    with eng.begin() as conn:
-        for table in unlock:
-            if eng.dialect.name == "sqlite":
-                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_update")
-                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_delete")
-            else:
-                conn.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only")
-        for s in statements:
-            conn.execute(text(s))
-    eng.dispose()
+sql = raw_sql
 
 
 def broken(ccn: Ccn) -> list[str]:
