@@ -431,6 +431,50 @@ def report_funnel(env: Env, as_of: str | None, locality: str | None, fmt: str) -
         env.emit(report.states, "FUNNEL", fmt)
 
 
+@cmd(report, "html")
+@click.option("--out", required=True, metavar="FILE",
+              help="Where to write the page (one self-contained .html file).")  # fmt: skip
+@click.option("--as-of", help="Show the portfolio as it stood on this date.")
+@click.option("--lang", "page_lang", type=click.Choice(["vi", "en"]), default="vi",
+              show_default=True, help="Language of the page.")  # fmt: skip
+def report_html(env: Env, out: str, as_of: str | None, page_lang: str) -> None:
+    """One self-contained page for supervisors: funnel, stalled clusters, deadlines,
+    targets, time in each step, a timeline per cluster and a table of all clusters.
+    It needs no network: open it from a USB stick or an email attachment."""
+    path = write_page(env, out, _date(as_of), page_lang)
+    click.echo(f"Page written to {path}")
+
+
+def write_page(env: Env, out: str, as_of: date | None, lang: str) -> str:
+    """Build the dashboard and write its page to `out`, whole or not at all."""
+    from workflow.html_page import render
+
+    page = render(services.dashboard(env.uow(readonly=True), as_of=as_of), lang)
+    return _write_whole(out, page)
+
+
+def _write_whole(out: str, text: str) -> str:
+    """Write `text` to `out` through a temporary file beside it, so that a failure
+    never leaves a half-written page where the old one was."""
+    import tempfile
+
+    target = os.path.abspath(out)
+    if os.path.isdir(target):
+        raise click.UsageError(f"--out {out} is a directory; give a file name")
+    fd, tmp = tempfile.mkstemp(prefix=".ccn-page-", suffix=".html", dir=os.path.dirname(target))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        umask = os.umask(0o022)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # readable like any file the user saves, not 0600
+        os.replace(tmp, target)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return target
+
+
 calendar_group = group("calendar", "Inspect the working-day calendar.")
 
 
@@ -647,9 +691,9 @@ def workflow_diagram() -> None:
 @cli.command()
 @click.option("--dir", "directory", type=click.Path(file_okay=False), help="Where to put demo.db.")
 def demo(directory: str | None) -> None:
-    """Build a demo DB with the Lạng Sơn portfolio and show it."""
+    """Build a demo DB with the Lạng Sơn portfolio, show it, and write its page."""
     from db.schema import fresh_sqlite
-    from workflow.demo import DEMO_AS_OF, seed
+    from workflow.demo import DEMO_AS_OF, DEMO_PAGE, seed
     from workflow.reports import bottlenecks, funnel, stalled
     from workflow.services import list_clusters
     from workflow.views import bottleneck_line
@@ -667,7 +711,9 @@ def demo(directory: str | None) -> None:
     click.echo(f"\nSteps on {on}:")
     steps = bottlenecks(env.uow(readonly=True), as_of=DEMO_AS_OF)
     env.emit(steps.states, "STEPS", "table")
+    page = write_page(env, str(path.parent / DEMO_PAGE), DEMO_AS_OF, "vi")
     click.echo(f"{bottleneck_line(steps, 'en')}\n\nDemo database: {path}\n"
+               f"Demo page (open it in a browser): {page}\n"
                f"Explore it, e.g.: ccn --db {path} history HT1\n"
                f"                  ccn --db {path} report stalled --as-of 30/06/2025")  # fmt: skip
 

@@ -15,6 +15,7 @@ from .ports import UnitOfWork
 from .services import NewCluster
 
 DEMO_AS_OF = date(2025, 12, 31)
+DEMO_PAGE = "dashboard.html"  # `ccn demo` writes the page beside demo.db
 PLAN = ("2021-03-15", "QĐ 377/QĐ-UBND")  # cluster development plan approval
 
 # code, name, locality, area_ha, developer

@@ -192,12 +192,25 @@ def stalled(
     if state is not None and state not in _state_order():
         raise UnknownState(state, _state_order())
     with uow:
-        judge = _Judge(uow, day, overrides or {}, calendar or WorkCalendar())
-        rows = [
-            row
-            for p in positions(uow, day, locality)
-            if (state is None or p.state == state) and (row := judge.stalled(p)) is not None
-        ]
+        return stalled_in(uow, day, overrides, state=state, locality=locality, calendar=calendar)
+
+
+def stalled_in(
+    uow: UnitOfWork,
+    day: date,
+    overrides: Mapping[str, Threshold] | None = None,
+    *,
+    state: str | None = None,
+    locality: str | None = None,
+    calendar: WorkCalendar | None = None,
+) -> list[StalledRow]:
+    """`stalled` inside a unit of work the caller has open (a page built from one read)."""
+    judge = _Judge(uow, day, overrides or {}, calendar or WorkCalendar())
+    rows = [
+        row
+        for p in positions(uow, day, locality)
+        if (state is None or p.state == state) and (row := judge.stalled(p)) is not None
+    ]
     rows.sort(key=lambda r: (-r.ratio, r.code))
     return rows
 
@@ -281,5 +294,27 @@ def bottlenecks(
 def funnel(uow: UnitOfWork, *, as_of: date | None = None, locality: str | None = None) -> Funnel:
     day = as_of or clock.today()
     with uow:
-        counts = Counter(p.state for p in positions(uow, day, locality))
+        return funnel_in(uow, day, locality)
+
+
+def funnel_in(uow: UnitOfWork, day: date, locality: str | None = None) -> Funnel:
+    """`funnel` inside a unit of work the caller has open."""
+    counts = Counter(p.state for p in positions(uow, day, locality))
     return Funnel(day, [FunnelRow(s, counts[s]) for s in _state_order(counts)])
+
+
+def dwell_in(uow: UnitOfWork, day: date) -> dict[str, Counter[int]]:
+    """Per state, how many completed passages took how many days (paused days left out),
+    for passages ended by `day`; inside a unit of work the caller has open."""
+    dwell: dict[str, Counter[int]] = defaultdict(Counter)
+    for state, days, n in uow.reports.dwell_histogram(day):
+        dwell[state][days] += n
+    for h in uow.reports.irregular():
+        for state, days in passages(h.entries, day):
+            dwell[state][days] += 1
+    return dwell
+
+
+def state_order(extra: Iterable[str] = ()) -> list[str]:
+    """The default definition's states in order, then any others found, sorted."""
+    return _state_order(extra)

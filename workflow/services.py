@@ -14,6 +14,7 @@ from .access import authorize
 from .attributes import ATTRIBUTES, facts_from
 from .batch import collector_paused
 from .commands import NewCluster, Step
+from .dashboard import Dashboard, DeadlineItem, TargetItem
 from .engine import engine_for
 from .errors import (
     CcnError,
@@ -31,7 +32,8 @@ from .stepclock import Entry, clock_on, standing
 from .validate import clean_area, clean_code, clean_text, code_key
 
 __all__ = [
-    "ClusterView", "ExportRow", "NewCluster", "Step", "advance", "amend", "apply_steps", "cancel",
+    "ClusterView", "Dashboard", "DeadlineItem", "ExportRow", "NewCluster", "Step", "TargetItem",
+    "advance", "amend", "apply_steps", "cancel", "dashboard",
     "export_clusters", "history", "import_clusters", "list_clusters", "migrate", "register",
     "resume", "revert", "send_back", "show", "suspend",
 ]  # fmt: skip
@@ -526,3 +528,45 @@ def list_clusters(
 def stored_definitions(uow: UnitOfWork) -> list[StoredDefinition]:
     with uow:
         return uow.definitions.stored()
+
+
+def dashboard(
+    uow: UnitOfWork,
+    *,
+    as_of: date | None = None,
+    deadlines: Sequence[DeadlineItem] | None = None,
+    targets: Sequence[TargetItem] | None = None,
+) -> Dashboard:
+    """Everything the supervisors' page shows, as the portfolio stood on `as_of`, read in
+    one read-only unit of work so that its parts agree. `deadlines` and `targets` come
+    from their own use cases; None means they are not available."""
+    from . import reports
+    from .dashboard import cluster_row, dwell, timeline
+
+    day = as_of or clock.today()
+    calendar = reports.work_calendar()
+    with uow:
+        funnel = reports.funnel_in(uow, day)
+        stalled = reports.stalled_in(uow, day, calendar=calendar)
+        late = {r.code for r in stalled}
+        clusters = sorted(
+            (cluster_row(p, day, p.code in late) for p in reports.positions(uow, day)),
+            key=lambda r: r.code,
+        )
+        histogram = reports.dwell_in(uow, day)
+        timelines = [
+            timeline(head.code, entries, day)
+            for head, entries in uow.audit.chains()
+            if entries and entries[0].effective_on <= day
+        ]
+    timelines.sort(key=lambda t: t.code)
+    return Dashboard(
+        as_of=day,
+        funnel=funnel,
+        stalled=stalled,
+        dwell=dwell({s: dict(c) for s, c in histogram.items()}, reports.state_order(histogram)),
+        timelines=timelines,
+        clusters=clusters,
+        deadlines=deadlines,
+        targets=targets,
+    )
