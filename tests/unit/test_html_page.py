@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from typing import Any
 
 from workflow.dashboard import (
     ClusterRow,
@@ -26,7 +27,7 @@ def board(**kw) -> Dashboard:
     name = kw.pop("name", "Cụm công nghiệp Hợp Thành 1")
     stalled = StalledRow("HT1", name, "Cao Lộc", "establishment", date(2025, 1, 6), 0, 359,
                          240, 60, "working_days", 180, "chị Lan", "TTr 1")  # fmt: skip
-    base = {
+    base: dict[str, Any] = {
         "as_of": AS_OF,
         "funnel": Funnel(AS_OF, [FunnelRow("planned", 2), FunnelRow("establishment", 1)]),
         "stalled": [stalled],
