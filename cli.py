@@ -435,13 +435,13 @@ def report_funnel(env: Env, as_of: str | None, locality: str | None, fmt: str) -
 @click.option("--out", required=True, metavar="FILE",
               help="Where to write the page (one self-contained .html file).")  # fmt: skip
 @click.option("--as-of", help="Show the portfolio as it stood on this date.")
-@click.option("--lang", "page_lang", type=click.Choice(["vi", "en"]), default="vi",
-              show_default=True, help="Language of the page.")  # fmt: skip
-def report_html(env: Env, out: str, as_of: str | None, page_lang: str) -> None:
+@click.option("--lang", "page_lang", type=click.Choice(["vi", "en"]),
+              help="Language of the page. Default: the global --lang.")  # fmt: skip
+def report_html(env: Env, out: str, as_of: str | None, page_lang: str | None) -> None:
     """One self-contained page for supervisors: funnel, stalled clusters, deadlines,
     targets, time in each step, a timeline per cluster and a table of all clusters.
     It needs no network: open it from a USB stick or an email attachment."""
-    path = write_page(env, out, _date(as_of), page_lang)
+    path = write_page(env, out, _date(as_of), page_lang or env.lang)
     click.echo(f"Page written to {path}")
 
 
@@ -460,8 +460,11 @@ def _write_whole(out: str, text: str) -> str:
 
     target = os.path.abspath(out)
     if os.path.isdir(target):
-        raise click.UsageError(f"--out {out} is a directory; give a file name")
-    fd, tmp = tempfile.mkstemp(prefix=".ccn-page-", suffix=".html", dir=os.path.dirname(target))
+        raise click.ClickException(f"--out {out} is a directory; give a file name")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".ccn-page-", suffix=".html", dir=os.path.dirname(target))
+    except OSError as exc:  # name the file asked for, not the temporary one
+        raise OSError(exc.errno, exc.strerror, out) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
