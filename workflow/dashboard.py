@@ -115,7 +115,7 @@ def timeline(code: str, entries: Sequence[Entry], as_of: date) -> Timeline:
         if starts and (t.from_state == t.to_state or starts[-1][0] == t.to_state):
             continue
         starts.append((t.to_state, t.effective_on))
-    ends = [day for _, day in starts[1:]] + [as_of]
+    ends = [day for _, day in starts[1:]] + [as_of] if starts else []
     return Timeline(code, tuple(Segment(s, a, b) for (s, a), b in zip(starts, ends, strict=True)))
 
 
