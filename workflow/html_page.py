@@ -332,6 +332,9 @@ def _charts(board: Dashboard, lang: str) -> dict[str, str]:
     import plotly.graph_objects as go
 
     base: dict[str, Any] = {
+        # plotly.js's own defaults, not plotly.py's template: 6 KB less in every chart.
+        "template": "none",
+        "font": {"family": "system-ui, Arial, sans-serif", "size": 12, "color": "#333"},
         "margin": {"l": 60, "r": 20, "t": 20, "b": 40},
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
@@ -414,7 +417,9 @@ def _gantt(board: Dashboard, lang: str, base: dict[str, Any]) -> str:
                 ),
                 marker={
                     "color": COLOURS.get(state, "#bdbdbd"),
-                    "pattern": {"shape": "/" if state == "suspended" else ""},
+                    "pattern": {"shape": "/", "bgcolor": "#d9d9d9", "fgcolor": "#525252"}
+                    if state == "suspended"
+                    else {"shape": ""},
                 },
             )
         )
