@@ -145,16 +145,15 @@ def _e(value: object) -> str:
 
 
 def _header(board: Dashboard, t: dict[str, str]) -> str:
+    sections = ("funnel", "stalled", "deadlines", "targets", "dwell", "timeline", "clusters")
+    titles = {**t, "dwell": t["dwell"].split(" (")[0], "clusters": t["table"]}
+    links = " ".join(f'<a href="#{k}">{_e(titles[k])}</a>' for k in sections)
     return (
         f"<header><h1>{_e(t['title'])}</h1>"
         f'<p id="as-of" data-as-of="{board.as_of.isoformat()}">{_e(t["as_of"])} '
         f"{dmy(board.as_of)} · {len(board.clusters)} {_e(t['clusters_n'])}</p>"
-        '<nav><a href="#funnel">' + _e(t["funnel"]) + '</a> <a href="#stalled">'
-        + _e(t["stalled"]) + '</a> <a href="#deadlines">' + _e(t["deadlines"])
-        + '</a> <a href="#targets">' + _e(t["targets"]) + '</a> <a href="#dwell">'
-        + _e(t["dwell"].split(" (")[0]) + '</a> <a href="#timeline">' + _e(t["timeline"])
-        + '</a> <a href="#clusters">' + _e(t["table"]) + "</a></nav></header>"
-    )  # fmt: skip
+        f"<nav>{links}</nav></header>"
+    )
 
 
 def _section(key: str, title: str, inner: str, available: bool = True) -> str:
