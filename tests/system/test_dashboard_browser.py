@@ -156,3 +156,34 @@ def test_screenshot(opened: Opened, tmp_path: Path) -> None:
     assert len(data) > 50_000  # charts and tables, not a blank page
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert width == 1280 and height > 2000
+
+
+def test_deadlines_and_targets_when_given(chromium: Any, demo: Path, tmp_path: Path) -> None:
+    """The sections other use cases fill: shown, not "not available", with no error."""
+    from datetime import date
+
+    from workflow import services
+    from workflow.html_page import render
+
+    deadline = services.DeadlineItem("HT2", "Cụm công nghiệp Hợp Thành 2", "establishment",
+                                     "DOIT appraisal", date(2025, 12, 20), -11,
+                                     "Sở Công Thương")  # fmt: skip
+    target = services.TargetItem("3–4 clusters operating by 2025", "count", date(2025, 12, 31),
+                                 "at_risk", 0.25, ("HT1", "BS2"))  # fmt: skip
+    engine = open_engine(f"sqlite:///{demo / 'demo.db'}")
+    try:
+        board = services.dashboard(SqlUnitOfWork(engine, readonly=True), as_of=DEMO_AS_OF,
+                                   deadlines=[deadline], targets=[target])  # fmt: skip
+    finally:
+        engine.dispose()
+    path = tmp_path / "given.html"
+    path.write_text(render(board, "en"), encoding="utf-8")
+    o = Opened(chromium, path)
+    try:
+        page = o.page
+        assert page.get_attribute("#deadlines", "data-available") == "true"
+        assert page.text_content('[data-deadline-kind="overdue"] td:nth-child(6)') == "-11"
+        assert page.text_content('[data-status="at_risk"] td:nth-child(5)') == "25%"
+        assert (o.requests, o.errors) == ([], [])
+    finally:
+        o.context.close()
