@@ -26,14 +26,16 @@ from .errors import (
     UnknownState,
 )
 from .model import Cluster, Transition
+from .outlook import backtest, forecast, install_targets, stored_targets, target_report
 from .ports import StoredDefinition, UnitOfWork
 from .stepclock import Entry, clock_on, standing
 from .validate import clean_area, clean_code, clean_text, code_key
 
 __all__ = [
-    "ClusterView", "ExportRow", "NewCluster", "Step", "advance", "amend", "apply_steps", "cancel",
-    "export_clusters", "history", "import_clusters", "list_clusters", "migrate", "register",
-    "resume", "revert", "send_back", "show", "suspend",
+    "ClusterView", "ExportRow", "NewCluster", "Step", "advance", "amend", "apply_steps", "backtest",
+    "cancel", "export_clusters", "forecast", "history", "import_clusters", "install_targets",
+    "list_clusters", "migrate", "register", "resume", "revert", "send_back", "show",
+    "stored_targets", "suspend", "target_report",
 ]  # fmt: skip
 
 

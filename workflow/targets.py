@@ -15,9 +15,11 @@ Pure. The rules, which the report relies on:
   occupancy (as of the forecast date, or `by` once that has passed); one with none
   measured does not count. "Every locality" means every locality of a registered
   cluster; localities compare ignoring case and accents.
-- Deciding clusters: those whose arrival in time moves the probability most, by
-  P(met | it arrives by `by`) - P(met | it does not), over the runs; the top
-  DECIDING with a positive difference.
+- Deciding clusters: those whose arrival in time goes with the target being met, by
+  the covariance of the two over the runs, P(met and arrives) - P(met) P(arrives),
+  which is (P(met | arrives) - P(met | not)) weighted by P(arrives) P(not): a cluster
+  that arrives in time only in a rare run decides little. The top DECIDING with a
+  positive covariance.
 """
 
 from __future__ import annotations
@@ -25,25 +27,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
 
 from states import Definition
 from states.targets import Target
 
 from .forecast import SUSPENDED, Simulated
+from .ports import OccupancySource
 from .text import fold
 from .validate import code_key
 
 ON_TRACK = 0.8
 DECIDING = 3
 STATUSES = ("met", "on_track", "at_risk", "missed", "unmeasurable")
-
-
-class OccupancySource(Protocol):
-    """Occupancy (%) per cluster code as last measured on or before a date; a cluster
-    without a measurement maps to None or is absent."""
-
-    def __call__(self, as_of: date) -> Mapping[str, float | None]: ...
 
 
 @dataclass(frozen=True)
@@ -200,9 +195,7 @@ class Judge:
         """Per run, whether `t` holds; and per cluster that may yet arrive, its runs."""
         always = {m.code for m in scope if self.reached(m, t.state)}
         pending = [
-            (m.code, ran)
-            for m in scope
-            if (ran := self.runs_arrived(m, t.state, t.by)) is not None
+            (m.code, ran) for m in scope if (ran := self.runs_arrived(m, t.state, t.by)) is not None
         ]
         runs = len(pending[0][1]) if pending else 1
         out = []
@@ -213,15 +206,15 @@ class Judge:
 
     @staticmethod
     def _deciding(runs: list[bool], pending: Sequence[tuple[str, list[bool]]]) -> list[str]:
+        n = len(runs)
+        p_met = sum(runs) / n
         scores: list[tuple[float, str]] = []
         for code, arrived in pending:
-            yes = [m for m, a in zip(runs, arrived, strict=True) if a]
-            no = [m for m, a in zip(runs, arrived, strict=True) if not a]
-            if not yes or not no:
-                continue
-            diff = sum(yes) / len(yes) - sum(no) / len(no)
-            if diff > 0:
-                scores.append((diff, code))
+            p_arrives = sum(arrived) / n
+            together = sum(1 for m, a in zip(runs, arrived, strict=True) if m and a) / n
+            influence = together - p_met * p_arrives
+            if influence > 1e-12:
+                scores.append((influence, code))
         scores.sort(key=lambda s: (-s[0], s[1]))
         return [code for _, code in scores[:DECIDING]]
 
