@@ -490,6 +490,8 @@ def report_targets(env: Env, as_of: str | None, seed: int, calendar_file: str | 
                                   calendar=reports.work_calendar(calendar_file),
                                   lang=env.lang)  # fmt: skip
     env.emit(rows, "TARGETS", fmt)
+    if fmt == "table" and (notes := views.target_notes(rows)):
+        click.echo("\n" + "\n".join(notes))
 
 
 targets_group = group("targets", "Install and list the province's targets.")
@@ -732,7 +734,7 @@ def demo(directory: str | None) -> None:
     from workflow.demo import DEMO_AS_OF, seed
     from workflow.reports import bottlenecks, funnel, stalled
     from workflow.services import list_clusters, target_report
-    from workflow.views import bottleneck_line
+    from workflow.views import bottleneck_line, target_notes
 
     path = fresh_sqlite(directory, "demo.db", prefix="ccn-demo-")
     env = Env(str(path), "demo", "en")
@@ -748,7 +750,9 @@ def demo(directory: str | None) -> None:
     steps = bottlenecks(env.uow(readonly=True), as_of=DEMO_AS_OF)
     env.emit(steps.states, "STEPS", "table")
     click.echo(f"{bottleneck_line(steps, 'en')}\n\nTargets on {on}:")
-    env.emit(target_report(env.uow(readonly=True), as_of=DEMO_AS_OF), "TARGETS", "table")
+    goals = target_report(env.uow(readonly=True), as_of=DEMO_AS_OF)
+    env.emit(goals, "TARGETS", "table")
+    click.echo("\n".join(target_notes(goals)))
     click.echo(f"\nDemo database: {path}\n"
                f"Explore it, e.g.: ccn --db {path} history HT1\n"
                f"                  ccn --db {path} report stalled --as-of 30/06/2025\n"

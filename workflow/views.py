@@ -325,10 +325,16 @@ TARGETS = View(
         C("probability", ("Prob.", "Xác suất"), show=_percent),
         C("deciding", ("Deciding", "Quyết định"), show=lambda r, _: ", ".join(r.deciding) or "-",
           get=lambda r: list(r.deciding)),
-        C("reason", ("Reason", "Lý do"), shrink=True),
+        C("reason"),  # under the table: `target_notes`
     ),
     empty="No targets.",
 )  # fmt: skip
+
+
+def target_notes(rows: Any) -> list[str]:
+    """Why a target is missed or unmeasurable, a line each under the table."""
+    return [f"{r.target}: {r.reason}" for r in rows if r.reason]
+
 
 STORED_TARGETS = View(
     (
