@@ -20,6 +20,7 @@ from states.targets import TargetsError, TargetSet, parse_targets
 from . import clock
 from .errors import InvalidInput, PermissionDenied
 from .forecast import SUSPENDED, Durations, ForecastRow, Simulated, Standing, forecast_row, simulate
+from .identity import login_problem
 from .ports import ClusterHistory, OccupancySource, StoredTargets, UnitOfWork
 from .stepclock import StepClock, clock_on, passages, standing
 from .targets import Judge, Member, TargetRow
@@ -48,6 +49,9 @@ def install_targets(uow: UnitOfWork, path: str, *, actor: str) -> tuple[TargetSe
             user = uow.users.get(actor)
             if user is None or not user.enabled or user.role not in TARGET_ROLES:
                 raise PermissionDenied(actor, user.role if user else None, "targets install")
+            why = login_problem(uow, user, actor)
+            if why:
+                raise PermissionDenied(actor, user.role, "targets install", why)
         added = uow.targets.install(targets, actor)
         uow.commit()
     return targets, added
