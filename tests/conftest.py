@@ -178,7 +178,7 @@ def dump(url: str) -> list[tuple[Any, ...]]:
     eng = open_engine(url)
     rows: list[tuple[Any, ...]] = []
     with eng.connect() as conn:
-        for table in ("workflows", "clusters", "transitions"):
+        for table in ("workflows", "clusters", "transitions", "targets"):
             rows += [(table, *r) for r in conn.execute(text(f"SELECT * FROM {table} ORDER BY id"))]
     eng.dispose()
     return rows
