@@ -12,7 +12,7 @@ from freezegun import freeze_time
 from cli import cli
 from states.targets import example_path
 
-from ..conftest import FROZEN_NOW, dump
+from ..conftest import FROZEN_NOW, dump, raw_sql
 
 BASE = date(2025, 1, 6)
 AS_OF = date(2026, 3, 1)
@@ -176,3 +176,13 @@ def test_demo_installs_the_lang_son_targets(tmp_path) -> None:
     assert lines[2].split()[:4] == ["operating_2025", "count", "31/12/2025", "missed"]
     assert lines[3].split()[:4] == ["district_coverage_2030", "coverage", "31/12/2030",
                                     "unmeasurable"]  # fmt: skip
+
+
+def test_installed_targets_are_append_only_and_tampering_is_caught(ccn, db_url) -> None:
+    ok(ccn("targets", "install", str(example_path())))
+    with pytest.raises(Exception, match="append-only"):
+        raw_sql(db_url, "UPDATE targets SET installed_by = 'someone else'")
+    raw_sql(db_url, "UPDATE targets SET text = replace(text, '= 3', '= 1')", unlock=("targets",))
+    r = ccn("report", "targets")
+    assert (r.exit_code, r.stderr) == (1, "Error: targets lang_son@2023 were altered in the "
+                                       "database: text and SHA-256 differ\n")  # fmt: skip
