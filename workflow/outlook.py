@@ -137,8 +137,10 @@ def forecast(
     day = as_of or clock.today()
     d = default_definition()
     p = read_portfolio(uow, day, d)
-    sims = _simulate(p, d, calendar, seed)
-    return sorted((forecast_row(s, day, GOAL) for s in sims.values()), key=lambda r: r.code)
+    durations = Durations(p.passages, d, calendar or WorkCalendar(), day)
+    # One cluster's runs at a time: only its two dates are kept.
+    rows = (forecast_row(simulate(s, durations, seed), day, GOAL) for s in p.standings)
+    return sorted(rows, key=lambda r: r.code)
 
 
 @dataclass(frozen=True)
