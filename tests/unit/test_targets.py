@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from states import default_definition
 from states.targets import Target, TargetsError, example_path, load_targets, parse_targets
@@ -197,3 +199,23 @@ def test_deciding_ranks_the_clusters_the_outcome_goes_with() -> None:
     # Met unless A is late (the last two runs, where C alone arrives). A goes with the
     # outcome most, B a little; C is in time exactly when B is not, so it decides nothing.
     assert (row.status, row.probability, row.deciding) == ("on_track", 0.999, ("A", "B"))
+
+
+@given(
+    st.lists(st.lists(st.integers(1, 400), min_size=20, max_size=20), min_size=1, max_size=4),
+    st.integers(1, 4),
+    st.integers(0, 400),
+    st.integers(0, 400),
+)
+@settings(max_examples=60, deadline=None)
+def test_a_later_date_is_never_less_likely(
+    arrivals: list[list[int]], at_least: int, a: int, b: int
+) -> None:
+    members = [Member(f"C{i}", None, "infrastructure") for i in range(len(arrivals))]
+    sims = [sim(f"C{i}", "infrastructure", days) for i, days in enumerate(arrivals)]
+    early, late = sorted((a, b))
+
+    def p(days: int) -> float | None:
+        return judge(members, sims).judge(count(at_least, AS_OF + timedelta(days=days))).probability
+
+    assert (p(early) or 0.0) <= (p(late) or 0.0)
