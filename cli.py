@@ -362,7 +362,9 @@ def history(env: Env, code: str, fmt: str) -> None:
     env.emit(services.history(env.uow(readonly=True), code), "HISTORY", fmt)
 
 
-report = group("report", "Supervisor reports: stalled clusters, bottlenecks, funnel.")
+report = group(
+    "report", "Supervisor reports: stalled clusters, bottlenecks, funnel, forecasts and targets."
+)
 
 
 def report_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -449,7 +451,8 @@ def write_page(env: Env, out: str, as_of: date | None, lang: str) -> str:
     """Build the dashboard and write its page to `out`, whole or not at all."""
     from workflow.html_page import render
 
-    page = render(services.dashboard(env.uow(readonly=True), as_of=as_of), lang)
+    targets = services.page_targets(env.uow(readonly=True), as_of=as_of, lang=lang)
+    page = render(services.dashboard(env.uow(readonly=True), as_of=as_of, targets=targets), lang)
     return _write_whole(out, page)
 
 
@@ -476,6 +479,86 @@ def _write_whole(out: str, text: str) -> str:
         os.unlink(tmp)
         raise
     return target
+
+
+def seed_option(f: Any) -> Any:
+    return click.option("--seed", type=int, default=0, show_default=True,
+                        help="Random seed: the same database and seed give the same "
+                        "numbers.")(f)  # fmt: skip
+
+
+def calendar_option(f: Any) -> Any:
+    return click.option("--calendar", "calendar_file", metavar="FILE",
+                        help="Local calendar TOML: extra days off and make-up working "
+                        "days.")(f)  # fmt: skip
+
+
+@cmd(report, "forecast")
+@click.option("--as-of", help="Forecast from the portfolio as it stood on this date.")
+@click.option(
+    "--backtest",
+    metavar="DATE",
+    help="Forecast from what was known on DATE "
+    "(entries effective and recorded by then) and compare with what happened.",
+)
+@seed_option
+@calendar_option
+@fmt_option()
+def report_forecast(env: Env, as_of: str | None, backtest: str | None, seed: int,
+                    calendar_file: str | None, fmt: str) -> None:  # fmt: skip
+    """When each active cluster will be operating: P50 and P90 dates from 2,000 simulated
+    runs over this database's own step durations."""
+    from workflow import render, views
+
+    calendar = reports.work_calendar(calendar_file)
+    if backtest is None:
+        rows = services.forecast(env.uow(readonly=True), as_of=_date(as_of), seed=seed,
+                                 calendar=calendar)  # fmt: skip
+        return env.emit(rows, "FORECAST", fmt)
+    if as_of is not None:
+        raise click.UsageError("--as-of and --backtest cannot be combined")
+    b = services.backtest(env.uow(readonly=True), _date(backtest), seed=seed, calendar=calendar)
+    if fmt == "json":
+        return render.write_json(views.backtest_data(b), sys.stdout.buffer)
+    env.emit(b.rows, "BACKTEST", fmt)
+    if fmt == "table":
+        click.echo("\n".join(views.backtest_lines(b)))
+
+
+@cmd(report, "targets")
+@click.option("--as-of", help="Judge the targets as they stood on this date.")
+@seed_option
+@calendar_option
+@fmt_option()
+def report_targets(env: Env, as_of: str | None, seed: int, calendar_file: str | None,
+                   fmt: str) -> None:  # fmt: skip
+    """Each installed target: met, on track (probability at least 0.8), at risk, missed or
+    unmeasurable, and the clusters that decide it."""
+    rows = services.target_report(env.uow(readonly=True), as_of=_date(as_of), seed=seed,
+                                  calendar=reports.work_calendar(calendar_file),
+                                  lang=env.lang)  # fmt: skip
+    env.emit(rows, "TARGETS", fmt)
+    if fmt == "table" and (notes := views.target_notes(rows)):
+        click.echo("\n" + "\n".join(notes))
+
+
+targets_group = group("targets", "Install and list the province's targets.")
+
+
+@cmd(targets_group, "install")
+@click.argument("file", type=click.Path(dir_okay=False))
+def targets_install(env: Env, file: str) -> None:
+    """Store a targets TOML file; a changed file needs a new version (supervisors)."""
+    t, added = services.install_targets(env.uow(), file, actor=env.actor)
+    click.echo(f"Installed targets {t.key} ({len(t.targets)} targets)." if added
+               else f"Targets {t.key} are already installed with this text.")  # fmt: skip
+
+
+@cmd(targets_group, "list")
+@fmt_option()
+def targets_list(env: Env, fmt: str) -> None:
+    """The installed targets files, oldest first; the last one is current."""
+    env.emit(services.stored_targets(env.uow(readonly=True)), "STORED_TARGETS", fmt)
 
 
 calendar_group = group("calendar", "Inspect the working-day calendar.")
@@ -698,8 +781,8 @@ def demo(directory: str | None) -> None:
     from db.schema import fresh_sqlite
     from workflow.demo import DEMO_AS_OF, DEMO_PAGE, seed
     from workflow.reports import bottlenecks, funnel, stalled
-    from workflow.services import list_clusters
-    from workflow.views import bottleneck_line
+    from workflow.services import list_clusters, target_report
+    from workflow.views import bottleneck_line, target_notes
 
     path = fresh_sqlite(directory, "demo.db", prefix="ccn-demo-")
     env = Env(str(path), "demo", "en")
@@ -714,11 +797,16 @@ def demo(directory: str | None) -> None:
     click.echo(f"\nSteps on {on}:")
     steps = bottlenecks(env.uow(readonly=True), as_of=DEMO_AS_OF)
     env.emit(steps.states, "STEPS", "table")
+    click.echo(f"{bottleneck_line(steps, 'en')}\n\nTargets on {on}:")
+    goals = target_report(env.uow(readonly=True), as_of=DEMO_AS_OF)
+    env.emit(goals, "TARGETS", "table")
+    click.echo("\n".join(target_notes(goals)))
     page = write_page(env, str(path.parent / DEMO_PAGE), DEMO_AS_OF, "vi")
-    click.echo(f"{bottleneck_line(steps, 'en')}\n\nDemo database: {path}\n"
+    click.echo(f"\nDemo database: {path}\n"
                f"Demo page (open it in a browser): {page}\n"
                f"Explore it, e.g.: ccn --db {path} history HT1\n"
-               f"                  ccn --db {path} report stalled --as-of 30/06/2025")  # fmt: skip
+               f"                  ccn --db {path} report stalled --as-of 30/06/2025\n"
+               f"                  ccn --db {path} report forecast --as-of 31/12/2025")  # fmt: skip
 
 
 def main() -> None:

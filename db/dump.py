@@ -9,6 +9,7 @@ with a `kind`, in this order:
     {"kind": "user_change", "user_name", "action", …, "seq", "prev_hash", "hash"} (by id)
     {"kind": "cluster", every column but ids, "workflow": "name@version"}          (by id)
     {"kind": "entry", "cluster": CODE, every column but ids}                       (by id)
+    {"kind": "targets", "name", "version", "sha256", "text", "installed_by", …}   (by id)
     {"kind": "end", "counts": {"workflow": N, "user": N, …}}
 
 Every stored column of a table is written under its own name, except surrogate ids:
@@ -54,6 +55,7 @@ KINDS: tuple[tuple[str, Table], ...] = (
     ("user_change", tables.user_changes),
     ("cluster", tables.clusters),
     ("entry", tables.transitions),
+    ("targets", tables.targets),
 )
 REFERENCES = {"workflow_id": "workflow", "cluster_id": "cluster"}
 # PostgreSQL triggers that check a row's login against the one writing it (0006):
@@ -247,6 +249,7 @@ def _require_empty(conn: Connection) -> None:
             ("history entries", tables.transitions),
             ("users", tables.users),
             ("user changes", tables.user_changes),
+            ("targets", tables.targets),
         )
         if conn.execute(select(func.count()).select_from(table)).scalar()
     ]

@@ -8,7 +8,7 @@ MAX(seq) per cluster served by the (cluster_id, seq) index finds it without a so
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Integer, and_, func, select
@@ -55,6 +55,13 @@ _IRREGULAR_HISTORIES = (
     .order_by(T.cluster_id, T.seq)
     .execution_options(yield_per=BATCH)
 )  # fmt: skip
+_ALL_HISTORIES = (
+    select(C.code, C.name, C.locality, C.workflow_id, T.event, T.from_state, T.to_state,
+           T.effective_on, T.actor, T.ref)
+    .join(tables.clusters, C.id == T.cluster_id)
+    .order_by(T.cluster_id, T.seq)
+    .execution_options(yield_per=BATCH)
+)  # fmt: skip
 
 
 def _locality(query: Any, locality: str | None) -> Any:
@@ -67,6 +74,15 @@ class SqlReportQueries:
         self.conn = conn
 
     def irregular(self, locality: str | None = None) -> Iterator[ClusterHistory]:
+        return self._walk(_locality(_IRREGULAR_HISTORIES, locality))
+
+    def histories(self, recorded_before: datetime | None = None) -> Iterator[ClusterHistory]:
+        query = _ALL_HISTORIES
+        if recorded_before is not None:
+            query = query.where(T.recorded_at < recorded_before)
+        return self._walk(query)
+
+    def _walk(self, query: Any) -> Iterator[ClusterHistory]:
         # Only what the step clock reads, in (cluster_id, seq) index order: no sort and
         # no timestamps to parse. Streamed a cluster at a time, never held whole.
         workflows = {
@@ -75,7 +91,7 @@ class SqlReportQueries:
         make = Move._make
         head: Any = None  # (code, name, locality, workflow_id) of the cluster being read
         entries: list[Move] = []
-        for row in self.conn.execute(_locality(_IRREGULAR_HISTORIES, locality)):
+        for row in self.conn.execute(query):
             if head is None or row[0] != head[0]:
                 if head is not None:
                     yield ClusterHistory(head[0], head[1], head[2], workflows[head[3]], entries)

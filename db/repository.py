@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import Column, Connection, and_, bindparam, func, insert, select, update
 
 from states import Definition, definition_problem, parse_definition
+from states.targets import TargetSet
 from workflow.errors import ConcurrentChange, InvalidInput, StorageError
 from workflow.model import ENTRY_FIELDS, Cluster, Transition
-from workflow.ports import StoredDefinition
+from workflow.ports import StoredDefinition, StoredTargets
 from workflow.text import fold, search_keys
 from workflow.validate import code_key
 
@@ -34,6 +35,7 @@ _DAY = 1 + ENTRY_FIELDS.index("effective_on")
 C = tables.clusters.c
 T = tables.transitions.c
 W = tables.workflows.c
+G = tables.targets.c
 
 _CLUSTER_COLUMNS = (
     C.code,
@@ -330,3 +332,65 @@ class SqlClusterRepository:
 
     def history(self, code: str) -> builtins.list[Transition]:
         return [Transition(*row) for row in self.conn.execute(_HISTORY, {"key": code_key(code)})]
+
+
+class SqlTargetStore:
+    """Installed targets files (`workflow.ports.TargetStore`)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def install(self, targets: TargetSet, actor: str) -> bool:
+        from workflow.clock import now
+
+        row = self.conn.execute(
+            select(G.sha256).where(G.name == targets.name, G.version == targets.version)
+        ).first()
+        if row is not None:
+            if row.sha256 != targets.sha256:
+                raise InvalidInput(
+                    f"targets {targets.key} are stored with a different text; "
+                    "changed targets need a new version",
+                    field="version",
+                )
+            return False
+        self.conn.execute(
+            insert(tables.targets),
+            {"name": targets.name, "version": targets.version, "sha256": targets.sha256,
+             "text": targets.text, "installed_by": actor, "created_at": now()},
+        )  # fmt: skip
+        return True
+
+    def stored(self) -> builtins.list[StoredTargets]:
+        rows = self.conn.execute(
+            select(
+                G.id, G.name, G.version, G.sha256, G.created_at, G.installed_by, G.text
+            ).order_by(G.id)
+        ).all()
+        last = rows[-1].id if rows else None
+        return [
+            StoredTargets(f"{r.name}@{r.version}", r.sha256, r.created_at, r.installed_by,
+                          len(_parse_stored(r.name, r.version, r.sha256, r.text).targets),
+                          r.id == last)
+            for r in rows
+        ]  # fmt: skip
+
+    def current(self) -> TargetSet | None:
+        r = self.conn.execute(
+            select(G.name, G.version, G.sha256, G.text).order_by(G.id.desc()).limit(1)
+        ).first()
+        return None if r is None else _parse_stored(r.name, r.version, r.sha256, r.text)
+
+
+def _parse_stored(name: str, version: str, sha256: str, text: str) -> TargetSet:
+    import hashlib
+
+    from states.targets import TargetsError, parse_targets
+
+    key = f"{name}@{version}"
+    if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha256:
+        raise StorageError(f"targets {key} were altered in the database: text and SHA-256 differ")
+    try:
+        return parse_targets(text, source=key)
+    except TargetsError as exc:
+        raise StorageError(str(exc)) from None

@@ -185,3 +185,18 @@ user_changes = Table(
     Column("canon", SmallInteger),
     Index("ix_user_changes_seq", "seq", unique=True),
 )
+
+
+# A province's targets file exactly as installed; a changed text needs a new version.
+targets = Table(
+    "targets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("version", String(100), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("installed_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("name", "version", name="uq_targets_name_version"),
+)

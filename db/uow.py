@@ -15,7 +15,7 @@ from .audit import SqlAuditQueries
 from .engine import cache_of, describe, read_only
 from .errors import storage_error
 from .reports import SqlReportQueries
-from .repository import SqlClusterRepository, SqlDefinitionStore
+from .repository import SqlClusterRepository, SqlDefinitionStore, SqlTargetStore
 from .users import SqlUserDirectory
 
 
@@ -25,6 +25,7 @@ class SqlUnitOfWork:
     reports: SqlReportQueries
     users: SqlUserDirectory
     audit: SqlAuditQueries
+    targets: SqlTargetStore
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self.engine = engine
@@ -53,6 +54,7 @@ class SqlUnitOfWork:
         self.clusters = SqlClusterRepository(self.conn, self.definitions, self.users.known)
         self.reports = SqlReportQueries(self.conn)
         self.audit = SqlAuditQueries(self.conn)
+        self.targets = SqlTargetStore(self.conn)
         return self
 
     def __exit__(

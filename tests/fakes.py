@@ -20,11 +20,19 @@ from types import TracebackType
 from typing import Any, Self
 
 from states import Definition
+from states.targets import TargetSet
 from workflow.clock import now, start_of
-from workflow.errors import ConcurrentChange, StorageError
+from workflow.errors import ConcurrentChange, InvalidInput, StorageError
 from workflow.identity import name_key
 from workflow.model import Cluster, Transition, User, UserChange
-from workflow.ports import ChainHead, ClusterHistory, LogFilter, Position, StoredDefinition
+from workflow.ports import (
+    ChainHead,
+    ClusterHistory,
+    LogFilter,
+    Position,
+    StoredDefinition,
+    StoredTargets,
+)
 from workflow.stepclock import IRREGULAR
 from workflow.text import fold
 from workflow.validate import code_key
@@ -43,6 +51,7 @@ class _Data:
     histories: dict[str, list[Transition]] = field(default_factory=dict)  # by code key
     users: dict[str, User] = field(default_factory=dict)  # by name key
     changes: list[UserChange] = field(default_factory=list)
+    targets: list[tuple[TargetSet, str, datetime]] = field(default_factory=list)
 
     def copy(self) -> _Data:
         snapshot = copy.copy(self)
@@ -51,6 +60,7 @@ class _Data:
         snapshot.histories = {k: list(v) for k, v in self.histories.items()}
         snapshot.users = dict(self.users)
         snapshot.changes = list(self.changes)
+        snapshot.targets = list(self.targets)
         return snapshot
 
 
@@ -71,6 +81,7 @@ class FakeDatabase:
             *(("entry", t) for entries in d.histories.values() for t in entries),
             *(("user", u) for u in d.users.values()),
             *(("user_change", c) for c in d.changes),
+            *(("targets", t.key, t.sha256) for t, _, _ in d.targets),
         ]
 
 
@@ -86,6 +97,7 @@ class FakeUnitOfWork:
         self.reports = FakeReportQueries(self.data)
         self.users = FakeUserDirectory(self.data, self.db)
         self.audit = FakeAuditQueries(self.data)
+        self.targets = FakeTargetStore(self.data)
         return self
 
     def __exit__(
@@ -107,8 +119,37 @@ class FakeUnitOfWork:
         self._rebind()
 
     def _rebind(self) -> None:
-        for port in (self.definitions, self.clusters, self.reports, self.users, self.audit):
+        for port in (self.definitions, self.clusters, self.reports, self.users, self.audit,
+                     self.targets):  # fmt: skip
             port.data = self.data
+
+
+class FakeTargetStore:
+    def __init__(self, data: _Data) -> None:
+        self.data = data
+
+    def install(self, targets: TargetSet, actor: str) -> bool:
+        for stored, _, _ in self.data.targets:
+            if stored.key == targets.key:
+                if stored.sha256 != targets.sha256:
+                    raise InvalidInput(
+                        f"targets {targets.key} are stored with a different text; "
+                        "changed targets need a new version",
+                        field="version",
+                    )
+                return False
+        self.data.targets.append((targets, actor, now()))
+        return True
+
+    def stored(self) -> builtins.list[StoredTargets]:
+        n = len(self.data.targets)
+        return [
+            StoredTargets(t.key, t.sha256, at, actor, len(t.targets), i == n - 1)
+            for i, (t, actor, at) in enumerate(self.data.targets)
+        ]
+
+    def current(self) -> TargetSet | None:
+        return self.data.targets[-1][0] if self.data.targets else None
 
 
 class FakeDefinitionStore:
@@ -283,6 +324,15 @@ class FakeReportQueries:
             for entered, left in pairwise(then):
                 counts[entered.to_state, (left.effective_on - entered.effective_on).days] += 1
         return [(state, days, n) for (state, days), n in counts.items()]
+
+    def histories(self, recorded_before: datetime | None = None) -> list[ClusterHistory]:
+        found = []
+        for c, entries in self._histories():
+            if recorded_before is not None:
+                entries = [t for t in entries if t.recorded_at < recorded_before]
+            if entries:
+                found.append(ClusterHistory(c.code, c.name, c.locality, c.workflow, entries))
+        return found
 
     def rework(self, as_of: date, events: Collection[str]) -> dict[str, int]:
         counts: Counter[str] = Counter()

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from states.targets import example_path
+
 from . import services
 from .ports import UnitOfWork
 from .services import NewCluster
@@ -109,3 +111,4 @@ def seed(uow: Callable[[], UnitOfWork], actor: str = "demo") -> None:
                 services.suspend(uow(), code, actor=actor, reason=note, on=day)
             elif event == "resume":
                 services.resume(uow(), code, actor=actor, on=day, note=note)
+    services.install_targets(uow(), str(example_path()), actor=actor)

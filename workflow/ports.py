@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, NamedTuple, Protocol, Self
 
 from states import Definition
+from states.targets import TargetSet
 
 from .model import Cluster, Transition, User, UserChange
 from .stepclock import Entry
@@ -64,6 +65,39 @@ class StoredDefinition:
     sha256: str
     stored_at: datetime
     clusters: int  # pinned to it now
+
+
+class TargetStore(Protocol):
+    """Installed targets files: append-only, one text per name and version."""
+
+    def install(self, targets: TargetSet, actor: str) -> bool:
+        """Store the file; False when the same text is already stored under its version.
+
+        Raises InvalidInput when the version is stored with a different text."""
+
+    def stored(self) -> builtins.list[StoredTargets]:
+        """Every installed file, oldest first."""
+
+    def current(self) -> TargetSet | None:
+        """The file installed last: the province's targets now."""
+
+
+class OccupancySource(Protocol):
+    """Occupancy (%, Decree 32 Art. 2.7) per cluster code as last measured on or before
+    a date; a cluster without a measurement maps to None or is absent. Nothing in the
+    database provides it yet: coverage targets are `unmeasurable` until one is wired."""
+
+    def __call__(self, as_of: date) -> Mapping[str, float | None]: ...
+
+
+@dataclass(frozen=True)
+class StoredTargets:
+    targets: str  # name@version
+    sha256: str
+    stored_at: datetime
+    installed_by: str
+    count: int  # targets in the file
+    current: bool
 
 
 @dataclass(frozen=True)
@@ -121,6 +155,10 @@ class ReportQueries(Protocol):
     def rework(self, as_of: date, events: Collection[str]) -> dict[str, int]:
         """Entries of `events` (the definitions' rework events) into each state by `as_of`,
         over the clusters `irregular` leaves out."""
+
+    def histories(self, recorded_before: datetime | None = None) -> Iterable[ClusterHistory]:
+        """Every cluster's whole history, streamed cluster by cluster; only the entries
+        recorded before `recorded_before` when given (what was known then)."""
 
 
 class UserDirectory(Protocol):
@@ -212,6 +250,8 @@ class UnitOfWork(Protocol):
     def users(self) -> UserDirectory: ...
     @property
     def audit(self) -> AuditQueries: ...
+    @property
+    def targets(self) -> TargetStore: ...
 
     def __enter__(self) -> Self: ...
 

@@ -27,15 +27,17 @@ from .errors import (
     UnknownState,
 )
 from .model import Cluster, Transition
+from .outlook import backtest, forecast, install_targets, stored_targets, target_report
 from .ports import StoredDefinition, UnitOfWork
 from .stepclock import Entry, clock_on, standing
 from .validate import clean_area, clean_code, clean_text, code_key
 
 __all__ = [
     "ClusterView", "Dashboard", "DeadlineItem", "ExportRow", "NewCluster", "Step", "TargetItem",
-    "advance", "amend", "apply_steps", "cancel", "dashboard",
-    "export_clusters", "history", "import_clusters", "list_clusters", "migrate", "register",
-    "resume", "revert", "send_back", "show", "suspend",
+    "advance", "amend", "apply_steps", "backtest", "cancel", "dashboard", "export_clusters",
+    "forecast", "history", "import_clusters", "install_targets", "list_clusters", "migrate",
+    "page_targets", "register", "resume", "revert", "send_back", "show", "stored_targets",
+    "suspend", "target_report",
 ]  # fmt: skip
 
 
@@ -570,3 +572,18 @@ def dashboard(
         deadlines=deadlines,
         targets=targets,
     )
+
+
+def page_targets(
+    uow: UnitOfWork, *, as_of: date | None = None, lang: str = "en"
+) -> list[TargetItem] | None:
+    """The installed targets as the supervisors' page shows them; None when no targets
+    are installed, so the page says "not available" rather than "none"."""
+    with uow:
+        installed = uow.targets.current() is not None
+    if not installed:
+        return None
+    return [
+        TargetItem(t.label, t.kind, t.by, t.status, t.probability, t.deciding)
+        for t in target_report(uow, as_of=as_of, lang=lang)
+    ]

@@ -280,3 +280,89 @@ WORKFLOWS = View(
     ),
     empty="No workflow definitions are stored yet.",
 )
+
+
+def _percent(r: Any, _: str) -> str:
+    return "-" if r.probability is None else f"{round(100 * r.probability)}%"
+
+
+def _judged(key: str) -> Any:
+    return lambda r, _: {None: "-", True: "yes", False: "no"}[getattr(r, key)]
+
+
+FORECAST = View(
+    (
+        C("code", ("Code", "Mã")),
+        C("state", ("State", "Bước"), show=_state("state"), shrink=True),
+        C("p50_operating_on", ("P50 operating", "P50 hoạt động"), show=_dash("p50_operating_on")),
+        C("p90_operating_on", ("P90 operating", "P90 hoạt động"), show=_dash("p90_operating_on")),
+        C("low_data", ("Low data", "Ít dữ liệu")),
+    ),
+    empty="No active clusters to forecast.",
+)  # fmt: skip
+
+BACKTEST = View(
+    (
+        C("code", ("Code", "Mã")),
+        C("state", ("State", "Bước"), show=_state("state"), shrink=True),
+        C("p50_operating_on", ("P50", "P50"), show=_dash("p50_operating_on")),
+        C("p90_operating_on", ("P90", "P90"), show=_dash("p90_operating_on")),
+        C("low_data", ("Low data", "Ít dữ liệu")),
+        C("operating_on", ("Operating", "Hoạt động"), show=_dash("operating_on")),
+        C("within_p50", ("In P50", "Trong P50"), show=_judged("within_p50")),
+        C("within_p90", ("In P90", "Trong P90"), show=_judged("within_p90")),
+    ),
+    empty="No active clusters were known on that date.",
+)  # fmt: skip
+
+TARGETS = View(
+    (
+        C("target", ("Target", "Mục tiêu")),
+        C("label", csv=False),
+        C("kind", ("Kind", "Loại")),
+        C("by", ("By", "Hạn")),
+        C("status", ("Status", "Tình trạng")),
+        C("probability", ("Prob.", "Xác suất"), show=_percent),
+        C("deciding", ("Deciding", "Quyết định"), show=lambda r, _: ", ".join(r.deciding) or "-",
+          get=lambda r: list(r.deciding)),
+        C("reason"),  # under the table: `target_notes`
+    ),
+    empty="No targets.",
+)  # fmt: skip
+
+
+def target_notes(rows: Any) -> list[str]:
+    """Why a target is missed or unmeasurable, a line each under the table."""
+    return [f"{r.target}: {r.reason}" for r in rows if r.reason]
+
+
+STORED_TARGETS = View(
+    (
+        C("targets", ("Targets", "Bộ mục tiêu"), shrink=True),
+        C("sha256", ("SHA-256", "SHA-256"), show=lambda t, _: t.sha256[:12]),
+        C("stored_at", ("Stored", "Lưu ngày")),
+        C("installed_by", ("By", "Bởi"), shrink=True),
+        C("count", ("Count", "Số mục tiêu")),
+        C("current", ("Current", "Hiện hành")),
+    ),
+    empty="No targets are installed yet.",
+)
+
+
+def backtest_data(b: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"backtest_on": b.at.isoformat(), "judged_on": b.judged_on.isoformat(),
+                           "clusters": len(b.rows)}  # fmt: skip
+    for q in ("p50", "p90"):
+        out |= {f"judged_{q}": b.judged(q), f"within_{q}": b.within(q), f"share_{q}": b.share(q)}
+    out["rows"] = [BACKTEST.data(r) for r in b.rows]
+    return out
+
+
+def backtest_lines(b: Any) -> list[str]:
+    def part(q: str) -> str:
+        share = b.share(q)
+        shown = "-" if share is None else f"{round(100 * share)}%"
+        return f"within {q.upper()} {b.within(q)} of {b.judged(q)} judged ({shown})"
+
+    return [f"Backtest from {dmy(b.at)}, judged on {dmy(b.judged_on)}: {len(b.rows)} clusters; "
+            f"{part('p50')}; {part('p90')}."]  # fmt: skip

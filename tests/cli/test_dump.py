@@ -13,6 +13,8 @@ import orjson
 import pytest
 from freezegun import freeze_time
 
+from states.targets import example_path
+
 from ..conftest import FROZEN_NOW, Ccn, dump
 from .test_chain_coverage import _copy, _store
 from .test_identity import login_of
@@ -134,12 +136,13 @@ def test_the_file_is_json_lines_with_every_column(ccn: Ccn, tmp_path: Path, db_u
     ok(ccn("db", "dump", str(tmp_path / "x.jsonl")))
     lines = [json.loads(line) for line in (tmp_path / "x.jsonl").read_text().splitlines()]
     header = lines[0]
-    assert (header["kind"], header["format"], header["schema"]) == ("ccn-dump", 1, "0006")
+    assert (header["kind"], header["format"], header["schema"]) == ("ccn-dump", 1, "0009")
     kinds = [line["kind"] for line in lines]
     assert kinds == sorted(kinds, key=["ccn-dump", "workflow", "user", "user_change",
-                                       "cluster", "entry", "end"].index)  # fmt: skip
+                                       "cluster", "entry", "targets", "end"].index)  # fmt: skip
     assert lines[-1] == {"kind": "end", "counts": {"workflow": 2, "user": 2, "user_change": 4,
-                                                   "cluster": 5, "entry": 16}}  # fmt: skip
+                                                   "cluster": 5, "entry": 16,
+                                                   "targets": 0}}  # fmt: skip
     cluster = next(line for line in lines if line["kind"] == "cluster" and line["code"] == "MG")
     assert cluster["workflow"] == NEWER and "id" not in cluster and "workflow_id" not in cluster
     assert set(cluster) >= {"code_key", "search_key", "locality_key", "head_hash", "since_on"}
@@ -287,3 +290,30 @@ def test_dump_never_overwrites(ccn: Ccn, tmp_path: Path, db_url: str) -> None:
     r = ccn("db", "dump", str(file))
     assert (r.exit_code, r.stderr) == (1, f"Error: {file} already exists; choose a new file name\n")
     assert file.read_text() == "keep"
+
+
+def test_installed_targets_survive_a_dump_and_restore(
+    ccn: Ccn, tmp_path: Path, sqlite_template: Path, db_url: str, request
+) -> None:
+    from ..conftest import fresh_database
+
+    ok(ccn("cluster", "add", "HT1", "--name", "Cụm công nghiệp Hợp Thành 1"))
+    ok(ccn("targets", "install", str(example_path())))
+    file = tmp_path / "x.jsonl"
+    ok(ccn("db", "dump", str(file)))
+    line = json.loads(file.read_text(encoding="utf-8").splitlines()[-2])
+    assert (line["kind"], line["name"], line["version"], line["installed_by"]) == (
+        "targets", "lang_son", "2023", "tester")  # fmt: skip
+    shown = ok(ccn("targets", "list", "--format", "json")).stdout
+
+    def check(target: Ccn) -> None:
+        ok(target("db", "restore", str(file)))
+        assert ok(target("targets", "list", "--format", "json")).stdout == shown
+        r = target("db", "restore", str(file))
+        assert "it has definitions, clusters, history entries, targets)" in r.stderr
+
+    if db_url.startswith("sqlite"):
+        check(Ccn(sqlite_target(tmp_path, sqlite_template)))
+    else:
+        with fresh_database(request, "postgresql") as url:
+            check(Ccn(url))

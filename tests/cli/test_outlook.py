@@ -1,0 +1,188 @@
+"""`ccn targets`, `ccn report forecast` and `ccn report targets`: exact output and errors."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from click.testing import CliRunner
+from freezegun import freeze_time
+
+from cli import cli
+from states.targets import example_path
+
+from ..conftest import FROZEN_NOW, dump, raw_sql
+
+BASE = date(2025, 1, 6)
+AS_OF = date(2026, 3, 1)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with freeze_time(FROZEN_NOW):  # today is 02/03/2026
+        yield
+
+
+def ok(result) -> str:
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def j(result):
+    return json.loads(ok(result))
+
+
+def iso(day: date) -> str:
+    return day.isoformat()
+
+
+def two_step_history(ccn) -> None:
+    """Six clusters through investment approval (10..60 days) and infrastructure (100),
+    and X, 35 days into investment approval on AS_OF."""
+    for i in range(1, 7):
+        ok(ccn("cluster", "add", f"A{i}", "--name", f"Cụm A{i}", "--state",
+               "investment_approval", "--since", iso(BASE), "--ref", "QĐ 1"))  # fmt: skip
+        for days in (10 * i, 10 * i + 100):
+            ok(ccn("advance", f"A{i}", "--on", iso(BASE + timedelta(days=days)), "--ref", "QĐ"))
+    ok(ccn("cluster", "add", "X", "--name", "Cụm X", "--state", "investment_approval",
+           "--since", iso(AS_OF - timedelta(days=35)), "--ref", "QĐ 1"))  # fmt: skip
+
+
+def test_forecast_table_json_and_csv(ccn) -> None:
+    two_step_history(ccn)
+    as_of = ["--as-of", "01/03/2026"]
+    assert ok(ccn("report", "forecast", *as_of)) == (
+        "Code  State                P50 operating  P90 operating  Low data\n"
+        "----  -------------------  -------------  -------------  --------\n"
+        "X     Investment approval  24/06/2026     04/07/2026     no\n"
+    )
+    assert j(ccn("report", "forecast", *as_of, "--seed", "3", "--format", "json")) == [
+        {"code": "X", "state": "investment_approval", "p50_operating_on": "2026-06-24",
+         "p90_operating_on": "2026-07-04", "low_data": False}
+    ]  # fmt: skip
+    assert ok(ccn("report", "forecast", *as_of, "--format", "csv")).splitlines() == [
+        "\ufeffcode,state,p50_operating_on,p90_operating_on,low_data",
+        "X,investment_approval,2026-06-24,2026-07-04,False",
+    ]
+
+
+def test_forecast_is_the_same_for_the_same_seed(ccn) -> None:
+    ok(ccn("cluster", "add", "P", "--name", "Cụm P", "--since", "2024-01-01"))
+    first = j(ccn("report", "forecast", "--format", "json"))
+    assert first == j(ccn("report", "forecast", "--format", "json", "--seed", "0"))
+    assert first != j(ccn("report", "forecast", "--format", "json", "--seed", "1"))
+    assert first[0]["low_data"] is True
+
+
+def test_backtest_json_keys_and_table(ccn) -> None:
+    two_step_history(ccn)
+    with freeze_time("2026-08-01 03:00:00"):
+        ok(ccn("advance", "X", "--on", "2026-04-01", "--ref", "QĐ 9"))
+        ok(ccn("advance", "X", "--on", "2026-06-30", "--ref", "QĐ 10"))
+        # Everything above was recorded on 02/03/2026: what was known at its end.
+        data = j(ccn("report", "forecast", "--backtest", "2026-03-02", "--format", "json"))
+        table = ok(ccn("report", "forecast", "--backtest", "2026-03-02"))
+        nothing = j(ccn("report", "forecast", "--backtest", "2026-03-01", "--format", "json"))
+    assert data == {
+        "backtest_on": "2026-03-02", "judged_on": "2026-08-01", "clusters": 1,
+        "judged_p50": 1, "within_p50": 0, "share_p50": 0.0,
+        "judged_p90": 1, "within_p90": 1, "share_p90": 1.0,
+        "rows": [{"code": "X", "state": "investment_approval",
+                  "p50_operating_on": "2026-06-24", "p90_operating_on": "2026-07-04",
+                  "low_data": False, "operating_on": "2026-06-30", "within_p50": False,
+                  "within_p90": True}],
+    }  # fmt: skip
+    assert table.splitlines()[-1] == (
+        "Backtest from 02/03/2026, judged on 01/08/2026: 1 clusters; within P50 0 of 1 judged "
+        "(0%); within P90 1 of 1 judged (100%)."
+    )
+    assert (nothing["clusters"], nothing["share_p50"], nothing["rows"]) == (0, None, [])
+
+
+def test_backtest_refuses_as_of_and_a_date_not_past(ccn) -> None:
+    r = ccn("report", "forecast", "--backtest", "2026-01-01", "--as-of", "2026-02-01")
+    assert (r.exit_code, r.stderr) == (2, "Error: --as-of and --backtest cannot be combined "
+                                       "(see 'ccn report forecast --help')\n")  # fmt: skip
+    r = ccn("report", "forecast", "--backtest", "02/03/2026")
+    assert (r.exit_code, r.stderr) == (
+        1, "Error: backtest date 02/03/2026 must be before 02/03/2026\n")  # fmt: skip
+
+
+def test_targets_install_list_and_refusals(ccn, db_url, tmp_path) -> None:
+    example = str(example_path())
+    assert ok(ccn("targets", "install", example)) == (
+        "Installed targets lang_son@2023 (2 targets).\n"
+    )
+    assert ok(ccn("targets", "install", example)) == (
+        "Targets lang_son@2023 are already installed with this text.\n"
+    )
+    before = dump(db_url)
+    changed = tmp_path / "changed.toml"
+    changed.write_text(example_path().read_text(encoding="utf-8").replace("= 3", "= 4"), "utf-8")
+    r = ccn("targets", "install", str(changed))
+    assert (r.exit_code, r.stdout, r.stderr) == (1, "", "Error: targets lang_son@2023 are "
+        "stored with a different text; changed targets need a new version\n")  # fmt: skip
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[targets]\nname = "t"\nversion = "1"\n[[target]]\nname = "Mục tiêu 1"\n'
+        'kind = "deadline"\nstate = "operating"\nby = 2030-01-01\n',
+        "utf-8",
+    )
+    r = ccn("targets", "install", str(bad))
+    assert (r.exit_code, r.stderr) == (
+        1, f"Error: invalid targets: {bad}: target 'Mục tiêu 1': cluster must be a non-empty "
+        "text\n")  # fmt: skip
+    assert dump(db_url) == before
+    [row] = j(ccn("targets", "list", "--format", "json"))
+    assert set(row) == {"targets", "sha256", "stored_at", "installed_by", "count", "current"}
+    assert (row["targets"], row["installed_by"], row["count"], row["current"]) == (
+        "lang_son@2023", "tester", 2, True)  # fmt: skip
+
+
+def test_targets_list_when_none_are_installed(ccn) -> None:
+    assert ok(ccn("targets", "list")) == "No targets are installed yet.\n"
+    r = ccn("report", "targets")
+    assert (r.exit_code, r.stderr) == (
+        1, "Error: no targets are installed; run `ccn targets install FILE`\n")  # fmt: skip
+
+
+def test_report_targets(ccn, tmp_path) -> None:
+    two_step_history(ccn)
+    ok(ccn("targets", "install", str(example_path())))
+    assert ok(ccn("report", "targets", "--as-of", "01/03/2026")) == (
+        "Target                  Kind      By          Status        Prob.  Deciding\n"
+        "----------------------  --------  ----------  ------------  -----  --------\n"
+        "operating_2025          count     31/12/2025  met           100%   -\n"
+        "district_coverage_2030  coverage  31/12/2030  unmeasurable  -      -\n"
+        "\n"
+        "district_coverage_2030: occupancy is not recorded (Form 02 indicators)\n"
+    )
+    # On 01/05/2025 only A1 operates; A2..A6 are in infrastructure, whose one completed
+    # passage is too few: the 1095-day prior makes two more by the end of 2025 unlikely.
+    rows = j(ccn("report", "targets", "--as-of", "2025-05-01", "--format", "json"))
+    assert list(rows[0]) == ["target", "label", "kind", "by", "status", "probability",
+                             "deciding", "reason"]  # fmt: skip
+    assert (rows[0]["status"], rows[0]["reason"]) == ("at_risk", None)
+    assert 0 < rows[0]["probability"] < 0.8
+    assert len(rows[0]["deciding"]) == 3
+    assert set(rows[0]["deciding"]) <= {f"A{i}" for i in range(2, 7)}
+
+
+def test_demo_installs_the_lang_son_targets(tmp_path) -> None:
+    out = ok(CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path)]))
+    targets = out.split("Targets on 31/12/2025:\n")[1].split("\nDemo database:")[0]
+    lines = targets.splitlines()
+    assert lines[2].split()[:4] == ["operating_2025", "count", "31/12/2025", "missed"]
+    assert lines[3].split()[:4] == ["district_coverage_2030", "coverage", "31/12/2030",
+                                    "unmeasurable"]  # fmt: skip
+
+
+def test_installed_targets_are_append_only_and_tampering_is_caught(ccn, db_url) -> None:
+    ok(ccn("targets", "install", str(example_path())))
+    with pytest.raises(Exception, match="append-only"):
+        raw_sql(db_url, "UPDATE targets SET installed_by = 'someone else'")
+    raw_sql(db_url, "UPDATE targets SET text = replace(text, '= 3', '= 1')", unlock=("targets",))
+    r = ccn("report", "targets")
+    assert (r.exit_code, r.stderr) == (1, "Error: targets lang_son@2023 were altered in the "
+                                       "database: text and SHA-256 differ\n")  # fmt: skip

@@ -1,0 +1,249 @@
+"""Use cases of the outlook: targets installed, forecasts, their backtest, target status.
+
+Every one reads the whole history once (`ReportQueries.histories`) and walks it with
+the step clock, so the forecast sees exactly what the other reports see: reverted
+entries dropped, suspended days left out of a step. The workflow's main line and
+thresholds are those of the default definition.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from states import Definition, default_definition
+from states.targets import TargetsError, TargetSet, parse_targets
+
+from . import clock
+from .errors import InvalidInput, PermissionDenied
+from .forecast import SUSPENDED, Durations, ForecastRow, Simulated, Standing, forecast_row, simulate
+from .identity import login_problem
+from .ports import ClusterHistory, OccupancySource, StoredTargets, UnitOfWork
+from .stepclock import StepClock, clock_on, passages, standing
+from .targets import Judge, Member, TargetRow
+from .text import nfc
+from .workdays import WorkCalendar
+
+DEFAULT_SEED = 0
+TARGET_ROLES = ("supervisor", "admin")  # who may install a province's targets
+GOAL = "operating"
+
+
+# ------------------------------------------------------------------ targets as data
+
+
+def install_targets(uow: UnitOfWork, path: str, *, actor: str) -> tuple[TargetSet, bool]:
+    """Store a targets file; (its targets, False when that very text was already stored)."""
+    try:
+        text = Path(path).read_bytes().decode("utf-8")
+        targets = parse_targets(nfc(text), source=path)
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path} is not UTF-8 text", field="file") from None
+    except TargetsError as exc:
+        raise InvalidInput(str(exc), field="targets") from None
+    with uow:
+        if uow.users.any():
+            user = uow.users.get(actor)
+            if user is None or not user.enabled or user.role not in TARGET_ROLES:
+                raise PermissionDenied(actor, user.role if user else None, "targets install")
+            why = login_problem(uow, user, actor)
+            if why:
+                raise PermissionDenied(actor, user.role, "targets install", why)
+        added = uow.targets.install(targets, actor)
+        uow.commit()
+    return targets, added
+
+
+def stored_targets(uow: UnitOfWork) -> list[StoredTargets]:
+    with uow:
+        return uow.targets.stored()
+
+
+# ------------------------------------------------------------------ the portfolio read
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """What one database knew on one date: where each cluster stood, and the passages."""
+
+    as_of: date
+    histories: Sequence[ClusterHistory]
+    members: Sequence[Member]
+    standings: Sequence[Standing]  # the clusters not in a final state
+    passages: dict[str, list[int]]
+
+    def members_on(self, day: date) -> list[Member]:
+        return [m for h in self.histories if (m := _member(h, clock_on(h.entries, day)))]
+
+
+def _member(h: ClusterHistory, c: StepClock | None) -> Member | None:
+    return None if c is None else Member(h.code, h.locality, c.state, c.resumes_to)
+
+
+def _standing(h: ClusterHistory, c: StepClock, as_of: date) -> Standing:
+    if c.state != SUSPENDED:
+        return Standing(h.code, h.locality, c.state, c.days(as_of))
+    # The suspension runs from its latest start (as `stepclock.passages` measures it);
+    # the step it left ran until then.
+    started = c.pauses[-1][1] if c.pauses else c.since
+    ran = c.waiting.days(started) if c.waiting else 0
+    return Standing(h.code, h.locality, c.state, (as_of - started).days, c.resumes_to, ran)
+
+
+def read_portfolio(
+    uow: UnitOfWork, as_of: date, definition: Definition, known_at: date | None = None
+) -> Portfolio:
+    """The portfolio on `as_of`; with `known_at`, only entries recorded by the end of that
+    day (in Vietnam) count: what the database knew then."""
+    before = clock.start_of(known_at + timedelta(days=1)) if known_at else None
+    with uow:
+        histories = list(uow.reports.histories(before))
+    members: list[Member] = []
+    standings: list[Standing] = []
+    seen: dict[str, list[int]] = defaultdict(list)
+    for h in histories:
+        c = clock_on(h.entries, as_of)
+        if c is None:
+            continue
+        members.append(Member(h.code, h.locality, c.state, c.resumes_to))
+        if c.state not in definition.terminal:
+            standings.append(_standing(h, c, as_of))
+        for state, days in passages(h.entries, as_of):
+            seen[state].append(days)
+    return Portfolio(as_of, histories, members, standings, dict(seen))
+
+
+def _simulate(
+    p: Portfolio, definition: Definition, calendar: WorkCalendar | None, seed: int
+) -> dict[str, Simulated]:
+    durations = Durations(p.passages, definition, calendar or WorkCalendar(), p.as_of)
+    return {s.code: simulate(s, durations, seed) for s in p.standings}
+
+
+# ------------------------------------------------------------------ forecasts
+
+
+def forecast(
+    uow: UnitOfWork,
+    *,
+    as_of: date | None = None,
+    seed: int = DEFAULT_SEED,
+    calendar: WorkCalendar | None = None,
+) -> list[ForecastRow]:
+    """P50 and P90 dates each active cluster reaches `operating`, by code."""
+    day = as_of or clock.today()
+    d = default_definition()
+    p = read_portfolio(uow, day, d)
+    durations = Durations(p.passages, d, calendar or WorkCalendar(), day)
+    # One cluster's runs at a time: only its two dates are kept.
+    rows = (forecast_row(simulate(s, durations, seed), day, GOAL) for s in p.standings)
+    return sorted(rows, key=lambda r: r.code)
+
+
+@dataclass(frozen=True)
+class BacktestRow:
+    code: str
+    state: str  # on the backtest date
+    p50_operating_on: date | None
+    p90_operating_on: date | None
+    low_data: bool
+    operating_on: date | None  # when it really reached operating, as known today
+    within_p50: bool | None  # None: not yet judged (the date is still ahead, not arrived)
+    within_p90: bool | None
+
+
+@dataclass(frozen=True)
+class Backtest:
+    at: date
+    judged_on: date
+    rows: list[BacktestRow]
+
+    def judged(self, q: str) -> int:
+        return sum(1 for r in self.rows if getattr(r, f"within_{q}") is not None)
+
+    def within(self, q: str) -> int:
+        return sum(1 for r in self.rows if getattr(r, f"within_{q}") is True)
+
+    def share(self, q: str) -> float | None:
+        n = self.judged(q)
+        return round(self.within(q) / n, 4) if n else None
+
+
+def _arrived_on(h: ClusterHistory, state: str, until: date) -> date | None:
+    for t in standing(h.entries):
+        if t.effective_on > until:
+            return None
+        if t.to_state == state:
+            return t.effective_on
+    return None
+
+
+def _within(arrived: date | None, limit: date | None, today: date) -> bool | None:
+    if limit is None:
+        return None
+    if arrived is not None:
+        return arrived <= limit
+    return False if limit < today else None
+
+
+def backtest(
+    uow: UnitOfWork,
+    at: date,
+    *,
+    seed: int = DEFAULT_SEED,
+    calendar: WorkCalendar | None = None,
+    today: date | None = None,
+) -> Backtest:
+    """Forecast from what the database knew at the end of `at` (entries effective and
+    recorded by then), and judge each forecast by what has happened since, up to
+    `today`: a forecast is judged once its date has passed or the cluster arrived."""
+    now = today or clock.today()
+    if at >= now:
+        raise InvalidInput(
+            f"backtest date {clock.dmy(at)} must be before {clock.dmy(now)}", field="backtest"
+        )
+    d = default_definition()
+    then = read_portfolio(uow, at, d, known_at=at)
+    sims = _simulate(then, d, calendar, seed)
+    with uow:
+        truth = {h.code: _arrived_on(h, GOAL, now) for h in uow.reports.histories()}
+    rows = []
+    for code in sorted(sims):
+        f = forecast_row(sims[code], at, GOAL)
+        arrived = truth.get(code)
+        rows.append(
+            BacktestRow(code, f.state, f.p50_operating_on, f.p90_operating_on, f.low_data,
+                        arrived, _within(arrived, f.p50_operating_on, now),
+                        _within(arrived, f.p90_operating_on, now))
+        )  # fmt: skip
+    return Backtest(at, now, rows)
+
+
+# ------------------------------------------------------------------ targets judged
+
+
+def target_report(
+    uow: UnitOfWork,
+    *,
+    as_of: date | None = None,
+    seed: int = DEFAULT_SEED,
+    calendar: WorkCalendar | None = None,
+    occupancy: OccupancySource | None = None,
+    lang: str = "en",
+) -> list[TargetRow]:
+    """Each installed target's status, probability and deciding clusters on `as_of`.
+
+    `occupancy`: where coverage targets read occupancy; none is wired yet, so they are
+    `unmeasurable`."""
+    day = as_of or clock.today()
+    with uow:
+        targets = uow.targets.current()
+    if targets is None:
+        raise InvalidInput("no targets are installed; run `ccn targets install FILE`")
+    d = default_definition()
+    p = read_portfolio(uow, day, d)
+    judge = Judge(d, day, p.members, _simulate(p, d, calendar, seed), p.members_on, occupancy)
+    return [judge.judge(t, lang) for t in targets.targets]
