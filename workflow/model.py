@@ -129,6 +129,13 @@ class Cluster:
         rules.require_fields(
             definition, self.code, step.event, target, step.ref, step.note, on_file=on_file
         )
+        if step.event == "revert" and history and history[-1].event == "milestone":
+            # Undoing a milestone moves nothing: it takes effect where the milestone did.
+            t = self._entry(
+                step.event, target, self.since, now, actor=actor, login=login, ref=step.ref,
+                note=step.note,
+            )  # fmt: skip
+            return self.noted(t), t
         t = self._entry(
             step.event, target, rules.effective(self.code, step.on, now, self), now,
             actor=actor, login=login, ref=step.ref, note=step.note,
@@ -187,6 +194,45 @@ class Cluster:
             data=migrate_data(self.workflow, to, target.sha256),
         )  # fmt: skip
         return replace(self.moved(t, self.suspended_from), workflow=to), t
+
+    def record_milestone(
+        self,
+        definition: Definition,
+        name: str,
+        on: date,
+        *,
+        actor: str,
+        login: str,
+        now: datetime,
+        history: Sequence[Transition],
+        ref: str | None = None,
+        note: str | None = None,
+    ) -> tuple[Cluster, Transition]:
+        """The entry recording milestone `name` on `on`, or a refusal (milestones.py).
+
+        It takes effect when the cluster entered its state, as an amendment does: the
+        milestone's own date is in its data, and moves no step clock.
+        """
+        from . import milestones
+
+        current = milestones.stay(history)
+        assert current is not None  # a stored cluster has at least its register entry
+        m = milestones.check_record(definition, self.code, current, name, on, clock.local_date(now))
+        t = self._entry(
+            milestones.EVENT, self.state, self.since, now, actor=actor, login=login, ref=ref,
+            note=note, data=milestones.milestone_data(m.name, on),
+        )  # fmt: skip
+        return self.noted(t), t
+
+    def noted(self, t: Transition) -> Cluster:
+        """The cluster after an entry that moves nothing and changes no attribute."""
+        return replace(
+            self,
+            version=self.version + 1,
+            last_seq=t.seq,
+            head_hash=t.hash,
+            last_recorded=t.recorded_at,
+        )
 
     def _entry(
         self,

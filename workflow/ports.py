@@ -11,8 +11,8 @@ from typing import Any, NamedTuple, Protocol, Self
 
 from states import Definition
 
+from .milestones import Noted
 from .model import Cluster, Transition, User, UserChange
-from .stepclock import Entry
 
 
 class ClusterRepository(Protocol):
@@ -91,6 +91,7 @@ class Move(NamedTuple):
     effective_on: date
     actor: str
     ref: str | None
+    data: str | None = None  # what a milestone entry notes (milestones.py)
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ class ClusterHistory:
     name: str
     locality: str | None
     workflow: str
-    entries: Sequence[Entry]  # Moves from the database; whole Transitions will do
+    entries: Sequence[Noted]  # Moves from the database; whole Transitions will do
 
 
 class ReportQueries(Protocol):

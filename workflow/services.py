@@ -25,10 +25,12 @@ from .errors import (
     UnknownCluster,
     UnknownState,
 )
+from .milestones import MilestoneStatus
 from .model import Cluster, Transition
 from .ports import StoredDefinition, UnitOfWork
 from .stepclock import Entry, clock_on, standing
 from .validate import clean_area, clean_code, clean_text, code_key
+from .workdays import WorkCalendar
 
 __all__ = [
     "ClusterView", "ExportRow", "NewCluster", "Step", "advance", "amend", "apply_steps", "cancel",
@@ -46,6 +48,7 @@ class ClusterView:
     allowed: tuple[str, ...]
     next_state: str | None
     resumes_to: str | None
+    milestones: MilestoneStatus | None = None  # `show` only
 
 
 def _actor(actor: str) -> str:
@@ -463,10 +466,17 @@ def _view(
     )
 
 
-def show(uow: UnitOfWork, code: str) -> ClusterView:
+def show(uow: UnitOfWork, code: str, calendar: WorkCalendar | None = None) -> ClusterView:
+    """One cluster, with its open milestones and their next legal due date."""
+    from . import milestones
+
+    today = clock.today()
     with uow:
         cluster = _load(uow, code)
-        return _view(uow, cluster, clock.today(), uow.clusters.history(cluster.code))
+        entries = uow.clusters.history(cluster.code)
+        view = _view(uow, cluster, today, entries)
+        d = uow.definitions.get(cluster.workflow)
+        return replace(view, milestones=milestones.status(d, entries, today, calendar))
 
 
 @dataclass(frozen=True)
