@@ -57,7 +57,7 @@ def _event(t: Any) -> str:
     """A milestone shows its name and date: its entry takes effect at its state's start."""
     if t.event == "milestone" and t.data:
         data = json.loads(t.data)
-        return f"milestone {data['milestone']} {dmy(date.fromisoformat(data['on']))}"
+        return f"{data['milestone']} {dmy(date.fromisoformat(data['on']))}"
     return str(t.event)
 
 
