@@ -190,6 +190,12 @@ def _cluster(state: str = "establishment", since: date = date(2025, 1, 2)):
     return d, c, [first]
 
 
+def _stay(history: list[Transition]) -> milestones.Stay:
+    found = milestones.stay(history)
+    assert found is not None
+    return found
+
+
 def _record(d, c, history: list[Transition], name: str, on: str):
     c, t = c.record_milestone(d, name, date.fromisoformat(on), actor="lan", login="lan",
                               now=NOW, history=history)  # fmt: skip
@@ -245,12 +251,12 @@ def test_pause_and_resume_of_the_appraisal_clock() -> None:
     c = _record(d, c, history, "dossier_returned", "2025-03-10")
     with pytest.raises(TransitionRefused, match="already paused since 10/03/2025; record dossier_"):
         _record(d, c, history, "dossier_returned", "2025-03-11")
-    stay = milestones.stay(history)
+    stay = _stay(history)
     # While the dossier is back with the applicant no date runs against DOIT.
     assert milestones.open_deadlines(d, stay, date(2025, 3, 15), CAL) == []
     assert milestones.paused_clocks(d, stay) == [("appraisal_reported", date(2025, 3, 10))]
     c = _record(d, c, history, "dossier_resubmitted", "2025-03-20")
-    [row] = milestones.open_deadlines(d, milestones.stay(history), date(2025, 4, 1), CAL)
+    [row] = milestones.open_deadlines(d, _stay(history), date(2025, 4, 1), CAL)
     assert (row.milestone, row.counts_from, row.started_on, row.due_on, row.paused_days,
             row.days_left, row.working_days_left) == (
         "appraisal_reported", "dossier_complete", date(2025, 3, 3), date(2025, 4, 8), 10, 7, 4,
@@ -258,10 +264,10 @@ def test_pause_and_resume_of_the_appraisal_clock() -> None:
     # A second return pauses it again.
     c = _record(d, c, history, "dossier_returned", "2025-04-01")
     c = _record(d, c, history, "dossier_resubmitted", "2025-04-03")
-    [row] = milestones.open_deadlines(d, milestones.stay(history), date(2025, 4, 3), CAL)
+    [row] = milestones.open_deadlines(d, _stay(history), date(2025, 4, 3), CAL)
     assert (row.due_on, row.paused_days) == (date(2025, 4, 9), 12)
     c = _record(d, c, history, "appraisal_reported", "2025-04-09")
-    [row] = milestones.open_deadlines(d, milestones.stay(history), date(2025, 4, 21), CAL)
+    [row] = milestones.open_deadlines(d, _stay(history), date(2025, 4, 21), CAL)
     assert (row.milestone, row.due_on, row.days_left, row.working_days_left) == (
         "decision_issued", date(2025, 4, 18), -3, -1)  # fmt: skip
 
@@ -269,7 +275,7 @@ def test_pause_and_resume_of_the_appraisal_clock() -> None:
 def test_advancing_leaves_milestones_behind_and_a_new_stay_starts_empty() -> None:
     d, c, history = _cluster()
     c = _record(d, c, history, "first_application", "2025-01-20")
-    stay = milestones.stay(history)
+    stay = _stay(history)
     assert [m.name for m in milestones.open_milestones(d, stay)] == [
         "notice_published", "applications_closed", "dossier_forwarded", "dossier_complete",
         "appraisal_reported", "decision_issued",
@@ -279,6 +285,6 @@ def test_advancing_leaves_milestones_behind_and_a_new_stay_starts_empty() -> Non
     c, t = c.apply(d, Step("HT1", "advance", on=date(2025, 2, 1), ref="QĐ 2"), actor="lan",
                    login="lan", now=NOW)  # fmt: skip
     history.append(t)
-    stay = milestones.stay(history)
+    stay = _stay(history)
     assert (stay.state, stay.marks) == ("investment_approval", ())
     assert milestones.open_milestones(d, stay) == []
