@@ -501,7 +501,10 @@ def export_clusters(uow: UnitOfWork) -> list[ExportRow]:
             target = c.suspended_from or c.state
             ref = None if c.suspended_from else c.last_ref
             d = uow.definitions.get(c.workflow)
-            if not ref and d.has_state(target) and d.state(target).requires:
+            evidence = d.has_state(target) and bool(d.state(target).requires)
+            if evidence and d.state(target).milestones:
+                ref = None  # the last entry may be a milestone, whose ref is not the state's
+            if not ref and evidence:
                 ref = _evidence(uow.clusters.history(c.code), target)
             rows.append(ExportRow(c, ref, c.suspended_from))
         return rows
