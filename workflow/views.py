@@ -277,11 +277,11 @@ DEFINITION_EVENTS = View(
 
 DEFINITION_MILESTONES = View(
     (
-        C("state", ("State", "Bước"), lambda p: p[0].name),
-        C("milestone", ("Milestone", "Mốc"), lambda p: p[1].name),
+        C("state", ("State", "Bước"), lambda p: p[0].name, shrink=True),
+        C("milestone", ("Milestone", "Mốc"), lambda p: p[1].name, shrink=True),
         C("limit", ("Limit", "Hạn"), lambda p: str(p[1].limit or "-")),
-        C("counts_from", ("From", "Tính từ"), lambda p: p[1].counts_from or "-"),
-        C("clock", ("Clock", "Đồng hồ"), lambda p: f"pauses {p[1].pauses}" if p[1].pauses
+        C("counts_from", ("From", "Tính từ"), lambda p: p[1].counts_from or "-", shrink=True),
+        C("clock", None, lambda p: f"pauses {p[1].pauses}" if p[1].pauses
           else f"resumes {p[1].resumes}" if p[1].resumes else "-", shrink=True),
         C("responsible", ("Responsible", "Trách nhiệm"), lambda p: p[1].responsible,
           shrink=True),
@@ -371,7 +371,7 @@ DIFF = View(
 MIGRATIONS = View(
     (
         C("code", ("Code", "Mã")),
-        C("state", ("State", "Bước"), shrink=True),
+        C("state", ("State", "Bước"), show=_state("state"), shrink=True),
         C("from_workflow", ("From", "Từ"), shrink=True),
         C("to_workflow", ("To", "Sang"), shrink=True),
         C("action", ("Action", "Thao tác")),
