@@ -65,6 +65,7 @@ def register(
     who = _actor(actor)
     Cluster.register(d, new, actor=who, login="", now=clock.now())  # refuse bad input early
     with uow:
+        d = definition or packaged(uow)
         authorize(uow, d, who, "register", new.since)
         login = uow.users.login()
         cluster, first = Cluster.register(d, new, actor=who, login=login, now=clock.now())
@@ -75,6 +76,21 @@ def register(
         uow.clusters.add(cluster, first)
         uow.commit()
     return cluster
+
+
+def packaged(uow: UnitOfWork) -> Definition:
+    """The definition new clusters are pinned to: the packaged one, or the earlier text of
+    the same version a database already holds (states/loader.py EARLIER_REVISIONS).
+
+    A version's text is stored once and never replaced, so a database that stored an
+    earlier revision keeps registering against it: every cluster of one version follows
+    one text. Its milestones come by installing them as a new version and migrating.
+    """
+    d = default_definition()
+    try:
+        return uow.definitions.get(d.key)  # refuses any text that is not a known revision
+    except StorageError:
+        return d  # not stored yet
 
 
 SUSPENDED_ON_IMPORT = "suspended when imported"  # the reason on the suspend entry import adds
@@ -97,10 +113,10 @@ def import_clusters(
     with `resumes_to` is registered in that state and suspended at once, so that it
     resumes where it left off.
     """
-    d = definition or default_definition()
     who = _actor(actor)
     flagged = flagged or {}
     with collector_paused(), uow:
+        d = definition or packaged(uow)
         dates = [new.since for _, new in rows if new.since is not None]
         authorize(uow, d, who, "import", min(dates) if dates else None)
         # Stamped once the write lock is held: a checkpoint taken meanwhile never sees

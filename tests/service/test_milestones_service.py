@@ -249,3 +249,39 @@ def test_milestones_workflow_migrate_refuses_unknown_targets(uow) -> None:
     with pytest.raises(InvalidInput, match="workflow test-2026 is not stored"):
         definitions.migrate_all(uow(), to="test-2026", actor="tester", reason="x")
     assert default_definition().key == ND32
+
+
+# ------------------------------------------------------------------ earlier revision
+
+R1 = Path(__file__).parent.parent / "data" / "nd32-2024-r1.toml"
+
+
+def test_milestones_a_database_holding_the_earlier_nd32_text_keeps_using_it(uow) -> None:
+    """ccn before milestones stored nd32-2024 without them. That text stays valid: the
+    clusters pinned to it, and new ones, follow it; it is no altered copy."""
+    from states import definition_problem, parse_definition
+
+    old = parse_definition(R1.read_text(encoding="utf-8"), source="r1")
+    assert old.key == ND32 and old.sha256 != default_definition().sha256
+    assert definition_problem(ND32, old.sha256, old.text) is None
+    assert definition_problem(ND32, "0" * 64, old.text) is not None
+    # As the earlier ccn registered it.
+    services.register(
+        uow(),
+        NewCluster("HT1", "Cụm HT1", state="establishment", since=on("2025-01-02")),
+        actor="tester",
+        definition=old,
+    )
+    add(uow, "HT2")  # pinned to the text the database holds, not refused
+    stored = services.stored_definitions(uow())
+    assert [(s.workflow, s.sha256, s.clusters) for s in stored] == [(ND32, old.sha256, 2)]
+    with pytest.raises(InvalidInput, match="milestones of establishment: none"):
+        mark(uow, "HT2", "first_application", "2025-01-20")
+    assert deadlines.deadlines(uow()) == []
+    result = verify(uow())
+    assert result.ok, result.problems
+    # The milestones come as a new version, then a migration.
+    definitions.install(uow(), TEST_2026, actor="tester")
+    definitions.migrate_all(uow(), to=T26, actor="tester", reason="mốc thời hạn")
+    mark(uow, "HT2", "first_application", "2025-01-20")
+    assert verify(uow()).ok
