@@ -700,6 +700,13 @@ def workflow_diff(env: Env, a: str, b: str, fmt: str) -> None:
     metavar="S",
     help="Only clusters in this state (repeatable).",
 )
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="OLD=NEW",
+    help="A state the new definition replaces: clusters in OLD move to NEW (repeatable).",
+)
 @click.option("--reason", required=True, help="Why, e.g. the decree that changed the procedure.")
 @click.option("--dry-run", is_flag=True, help="Print what would happen and change nothing.")
 @click.option(
@@ -708,13 +715,15 @@ def workflow_diff(env: Env, a: str, b: str, fmt: str) -> None:
     help="Also move dossiers under appraisal, which Decree 32 Art. 35.2 keeps on the old rules.",
 )
 @fmt_option()
-def workflow_migrate(env: Env, to: str, states: tuple[str, ...], reason: str, dry_run: bool,
-                     include_in_appraisal: bool, fmt: str) -> None:  # fmt: skip
+def workflow_migrate(env: Env, to: str, states: tuple[str, ...], maps: tuple[str, ...],
+                     reason: str, dry_run: bool, include_in_appraisal: bool,
+                     fmt: str) -> None:  # fmt: skip
     """Move clusters to another stored definition, each move one chain entry (supervisors)."""
-    from workflow.definitions import migrate_all
+    from workflow.definitions import migrate_all, parse_renames
 
     rows = migrate_all(env.uow(), to=to, actor=env.actor, reason=reason, states=states,
-                       dry_run=dry_run, include_in_appraisal=include_in_appraisal)  # fmt: skip
+                       dry_run=dry_run, include_in_appraisal=include_in_appraisal,
+                       renames=parse_renames(maps))  # fmt: skip
     env.emit(rows, "MIGRATIONS", fmt)
     if fmt == "table":
         moved = sum(r.action == "migrate" for r in rows)

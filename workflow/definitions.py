@@ -7,7 +7,7 @@ appraisal, which finishes under the rules it started with (Decree 32/2024 Art. 3
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -179,9 +179,12 @@ def migrate_all(
     states: Sequence[str] = (),
     dry_run: bool = False,
     include_in_appraisal: bool = False,
+    renames: Mapping[str, str] | None = None,
 ) -> list[Migration]:
     """Pin every cluster (in `states`, if given) to the stored definition `to`, each
-    move one `migrate` entry; all of them or, if any is refused, none."""
+    move one `migrate` entry; all of them or, if any is refused, none. `renames` maps a
+    state the new definition no longer has to the one that replaces it."""
+    renames = dict(renames or {})
     who = _actor(actor)
     note = clean_text(reason, "note")
     if not note:
@@ -196,6 +199,11 @@ def migrate_all(
                 uow.definitions.get(w.workflow).has_state(s) for w in uow.definitions.stored()
             ):
                 raise InvalidInput(f"unknown state {s!r}", field="state")
+        for old, new in renames.items():
+            if not target.has_state(new):
+                raise InvalidInput(
+                    f"--map {old}={new}: {target.key} has no state {new}", field="map"
+                )
         login = uow.users.login()
         for cluster in uow.clusters.list(state=None, locality=None, search=None):
             if cluster.workflow == target.key or (states and cluster.state not in states):
@@ -209,10 +217,12 @@ def migrate_all(
                                      "keep", why))  # fmt: skip
                 continue
             moved, t = cluster.migrate(
-                target.key, target, actor=who, login=login, note=note, now=clock.now()
-            )
+                target.key, target, actor=who, login=login, note=note, now=clock.now(),
+                renames=renames,
+            )  # fmt: skip
+            renamed = f"state renamed to {moved.state}" if moved.state != cluster.state else None
             out.append(Migration(cluster.code, cluster.state, cluster.workflow, target.key,
-                                 "migrate", None, None if dry_run else t.seq))  # fmt: skip
+                                 "migrate", renamed, None if dry_run else t.seq))  # fmt: skip
             if not dry_run:
                 uow.clusters.save(moved, cluster.version, t)
                 uow.clusters.repin(moved)
@@ -233,3 +243,14 @@ def _in_appraisal(uow: UnitOfWork, code: str, d: Definition) -> date | None:
     if mark is None or current.last(decided) is not None:
         return None
     return mark.on
+
+
+def parse_renames(items: Sequence[str]) -> dict[str, str]:
+    """`OLD=NEW` pairs of `workflow migrate --map`."""
+    out: dict[str, str] = {}
+    for item in items:
+        old, sep, new = item.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise InvalidInput(f"invalid --map {item!r}: use OLD=NEW", field="map")
+        out[old.strip()] = new.strip()
+    return out

@@ -183,17 +183,27 @@ class Cluster:
         login: str,
         note: str,
         now: datetime,
+        renames: Mapping[str, str] | None = None,
     ) -> tuple[Cluster, Transition]:
-        """Pin the cluster to the definition `to`; `target` is it, or None if not stored."""
+        """Pin the cluster to the definition `to`; `target` is it, or None if not stored.
+
+        `renames` maps states of the old definition to those of `to` that replace them
+        (`workflow migrate --map OLD=NEW`); the entry records the renames it applied.
+        """
         rules.require_pin_change(self, to)
         if target is None:
             raise InvalidInput(f"workflow {to} is not stored in this database", field="to")
-        rules.require_states(self, to, target)
+        renames = renames or {}
+        used = (self.state, self.suspended_from)
+        applied = {s: renames[s] for s in used if s is not None and s in renames}
+        state = applied.get(self.state, self.state)
+        origin = applied.get(self.suspended_from or "", self.suspended_from)
+        rules.require_states(replace(self, state=state, suspended_from=origin), to, target)
         t = self._entry(
-            "migrate", self.state, self.since, now, actor=actor, login=login, note=note,
-            data=migrate_data(self.workflow, to, target.sha256),
+            "migrate", state, self.since, now, actor=actor, login=login, note=note,
+            data=migrate_data(self.workflow, to, target.sha256, applied),
         )  # fmt: skip
-        return replace(self.moved(t, self.suspended_from), workflow=to), t
+        return replace(self.moved(t, origin), workflow=to), t
 
     def record_milestone(
         self,

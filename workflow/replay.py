@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from states import Definition
 
+from .attributes import renames_in
 from .engine import engine_for
 from .errors import CcnError
 from .model import Transition
@@ -96,11 +97,15 @@ def _walk(
                 f"illegal transition: from_state {t.from_state} but was in {now.state}",
             )
         if t.event in RECORD_EVENTS or t.event in NOTE_EVENTS:
-            if t.to_state != now.state:
+            renames = renames_in(t)  # a definition switch may rename the state
+            if t.to_state != renames.get(now.state, now.state):
                 raise IllegalHistory(
                     t.code, t.seq, f"illegal transition: {t.event} moved to {t.to_state}"
                 )
             before.append(now)
+            if renames:
+                origin = now.suspended_from
+                now = Replayed(t.to_state, renames.get(origin, origin) if origin else None)
             if t.event == "migrate" and (switched := _pinned(t, load)) is not None:
                 definition, engine = switched, engine_for(switched)
             continue

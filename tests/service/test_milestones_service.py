@@ -285,3 +285,41 @@ def test_milestones_a_database_holding_the_earlier_nd32_text_keeps_using_it(uow)
     definitions.migrate_all(uow(), to=T26, actor="tester", reason="mốc thời hạn")
     mark(uow, "HT2", "first_application", "2025-01-20")
     assert verify(uow()).ok
+
+
+def test_milestones_workflow_migrate_maps_renamed_states(uow, tmp_path) -> None:
+    text = Path(TEST_2026).read_text(encoding="utf-8")
+    renamed = tmp_path / "renamed.toml"
+    renamed.write_text(
+        text.replace('version = "test-2026"', 'version = "test-renamed"')
+        .replace('"establishment"', '"thanh_lap"'), "utf-8")  # fmt: skip
+    add(uow, "HT1")
+    add(uow, "HT2")
+    services.suspend(uow(), "HT2", actor="tester", reason="chờ vốn")
+    add(uow, "PL", "planned")
+    definitions.install(uow(), str(renamed), actor="tester")
+    key = "cluster_establishment@test-renamed"
+    with pytest.raises(InvalidInput, match=r"cannot migrate cluster HT1 to .*: it has no state "
+                       "establishment"):  # fmt: skip
+        definitions.migrate_all(uow(), to=key, actor="tester", reason="x")
+    with pytest.raises(InvalidInput, match=r"--map establishment=nope: .* has no state nope"):
+        definitions.migrate_all(uow(), to=key, actor="tester", reason="x",
+                                renames={"establishment": "nope"})  # fmt: skip
+    done = definitions.migrate_all(uow(), to=key, actor="tester", reason="x",
+                                   renames={"establishment": "thanh_lap"})  # fmt: skip
+    assert [(m.code, m.state, m.why) for m in done] == [
+        ("HT1", "establishment", "state renamed to thanh_lap"),
+        ("HT2", "suspended", None),
+        ("PL", "planned", None),
+    ]
+    shown = services.show(uow(), "HT1")
+    assert (shown.cluster.state, shown.cluster.since_on) == ("thanh_lap", on("2025-01-02"))
+    assert services.show(uow(), "HT2").cluster.suspended_from == "thanh_lap"
+    services.resume(uow(), "HT2", actor="tester")
+    assert services.show(uow(), "HT2").cluster.state == "thanh_lap"
+    mark(uow, "HT1", "first_application", "2025-01-20")
+    result = verify(uow())
+    assert result.ok, result.problems
+    assert definitions.parse_renames(["a=b", " c = d "]) == {"a": "b", "c": "d"}
+    with pytest.raises(InvalidInput, match="invalid --map 'a': use OLD=NEW"):
+        definitions.parse_renames(["a"])
