@@ -771,6 +771,7 @@ def workflow_diagram() -> None:
 def demo(directory: str | None) -> None:
     """Build a demo DB with the Lạng Sơn portfolio and show it."""
     from db.schema import fresh_sqlite
+    from workflow.deadlines import deadlines
     from workflow.demo import DEMO_AS_OF, seed
     from workflow.reports import bottlenecks, funnel, stalled
     from workflow.services import list_clusters
@@ -789,9 +790,13 @@ def demo(directory: str | None) -> None:
     click.echo(f"\nSteps on {on}:")
     steps = bottlenecks(env.uow(readonly=True), as_of=DEMO_AS_OF)
     env.emit(steps.states, "STEPS", "table")
-    click.echo(f"{bottleneck_line(steps, 'en')}\n\nDemo database: {path}\n"
+    click.echo(f"{bottleneck_line(steps, 'en')}\n\nLegal deadlines on {on}:")
+    env.emit(deadlines(env.uow(readonly=True), as_of=DEMO_AS_OF), "DEADLINES", "table")
+    pad = " " * len("Explore it, e.g.: ")
+    click.echo(f"\nDemo database: {path}\n"
                f"Explore it, e.g.: ccn --db {path} history HT1\n"
-               f"                  ccn --db {path} report stalled --as-of 30/06/2025")  # fmt: skip
+               f"{pad}ccn --db {path} report stalled --as-of 30/06/2025\n"
+               f"{pad}ccn --db {path} report deadlines --as-of 31/12/2025")  # fmt: skip
 
 
 def main() -> None:
