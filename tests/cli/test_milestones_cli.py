@@ -192,3 +192,24 @@ def test_workflow_install_refusals(ccn, tmp_path) -> None:
     r = ccn("workflow", "migrate", "--to", "nope", "--reason", "x")
     assert (r.exit_code, r.stderr) == (
         1, "Error: workflow nope is not stored (stored: none)\n")  # fmt: skip
+
+
+def test_milestone_roles_and_backdating_as_for_every_event(ccn) -> None:
+    ok(ccn("user", "add", "boss", "--role", "admin", actor="boss"))
+    ok(ccn("user", "add", "lan", "--role", "staff", actor="boss"))
+    ok(ccn("user", "add", "sup", "--role", "supervisor", actor="boss"))
+    ok(ccn("user", "add", "thanh tra", "--role", "auditor", actor="boss"))
+    ok(ccn("cluster", "add", "HT1", "--name", "Cụm HT1", "--state", "establishment",
+           "--since", "2025-12-01", actor="sup"))  # fmt: skip
+    r = ccn("milestone", "HT1", "first_application", "--on", "2026-01-30", actor="lan")
+    assert (r.exit_code, r.stderr) == (1, "Error: lan (role staff) may not milestone: effective "
+                                          "date 30/01/2026 is 31 days back (over 30); a "
+                                          "supervisor must record it\n")  # fmt: skip
+    r = ccn("milestone", "HT1", "first_application", "--on", "2026-01-30", actor="thanh tra")
+    assert (r.exit_code, r.stderr) == (1, "Error: thanh tra (role auditor) may not milestone\n")
+    ok(ccn("milestone", "HT1", "first_application", "--on", "2026-01-30", actor="sup"))
+    # Staff record a milestone 28 days back although the state began 91 days ago: the
+    # milestone's own date is what counts, in the command and in audit verify.
+    ok(ccn("milestone", "HT1", "notice_published", "--on", "2026-02-02", actor="lan"))
+    r = ok(ccn("audit", "verify"))
+    assert r.stdout.startswith("OK: 1 clusters, 3 transitions"), r.stdout
