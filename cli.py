@@ -305,7 +305,7 @@ def cluster_show(env: Env, code: str, fmt: str) -> None:
 
     view = services.show(env.uow(readonly=True), code)
     if fmt == "json":
-        render.write_json(views.CLUSTERS.data(view), sys.stdout.buffer)
+        render.write_json(views.cluster_data(view), sys.stdout.buffer)
     else:
         render.write_lines(views.cluster_card(view, env.lang))
 
@@ -356,6 +356,23 @@ for _name, (_doc, _options) in MOVES.items():
 
 @cmd(cli)
 @click.argument("code")
+@click.argument("name")
+@click.option("--on", required=True, help="When it happened (YYYY-MM-DD or DD/MM/YYYY).")
+@click.option("--ref", help="Document behind it, e.g. 'TB 12/TB-UBND'.")
+@click.option("--note", help="Free note.")
+def milestone(env: Env, code: str, name: str, on: str, ref: str | None, note: str | None) -> None:
+    """Record that milestone NAME of a cluster's current state happened (see
+    `ccn workflow show` for each state's milestones)."""
+    from workflow.deadlines import record_milestone
+
+    t = record_milestone(env.uow(), code, name, on=_date(on) or date.min, actor=env.actor,
+                         ref=ref, note=note, started=env.started)  # fmt: skip
+    click.echo(f"{t.code}: {t.to_state} milestone {name.strip()} on {_date(on):%d/%m/%Y} "
+               f"(seq {t.seq})")  # fmt: skip
+
+
+@cmd(cli)
+@click.argument("code")
 @fmt_option()
 def history(env: Env, code: str, fmt: str) -> None:
     """Show a cluster's full transition history, oldest first."""
@@ -399,6 +416,39 @@ def report_stalled(env: Env, fmt: str, fail_on_stalled: bool, state: str | None,
     )
     env.emit(rows, "STALLED", fmt)
     if fail_on_stalled and rows:
+        sys.exit(3)
+
+
+@cmd(report, "deadlines")
+@click.option("--as-of", help="Judge the deadlines as they stood on this date.")
+@click.option(
+    "--within",
+    metavar="N|Nwd",
+    help="Only milestones due within N days or N working days (wd), overdue included.",
+)
+@click.option("--overdue", is_flag=True, help="Only milestones past their due date.")
+@click.option("--locality", help=LOCALITY_HELP)
+@click.option(
+    "--calendar",
+    "calendar_file",
+    metavar="FILE",
+    help="Local calendar TOML: extra days off and make-up working days.",
+)
+@fmt_option()
+@click.option("--fail-on-overdue", is_flag=True, help="Exit 3 when any milestone is overdue.")
+def report_deadlines(env: Env, as_of: str | None, within: str | None, overdue: bool,
+                     locality: str | None, calendar_file: str | None, fmt: str,
+                     fail_on_overdue: bool) -> None:  # fmt: skip
+    """Open milestones with a legal time limit, by due date: the daily to-do list."""
+    from workflow import deadlines
+
+    window = deadlines.parse_within(within) if within is not None else None
+    rows = deadlines.deadlines(
+        env.uow(readonly=True), as_of=_date(as_of), within=window, overdue=overdue,
+        locality=locality, calendar=reports.work_calendar(calendar_file),
+    )  # fmt: skip
+    env.emit(rows, "DEADLINES", fmt)
+    if fail_on_overdue and any(r.days_left < 0 for r in rows):
         sys.exit(3)
 
 
@@ -739,7 +789,77 @@ def db_restore(env: Env, file: str) -> None:
                f"from {file}.")  # fmt: skip
 
 
-workflow_group = group("workflow", "Inspect the workflow definition.")
+workflow_group = group("workflow", "Inspect, install, compare and migrate workflow definitions.")
+
+
+@cmd(workflow_group, "install")
+@click.argument("file")
+def workflow_install(env: Env, file: str) -> None:
+    """Validate a workflow definition TOML FILE and store it as a new version."""
+    from workflow.definitions import install
+
+    done = install(env.uow(), file, actor=env.actor)
+    what = "installed" if done.new else "already stored, unchanged:"
+    click.echo(f"{what} {done.definition.key} (sha256 {done.definition.sha256})")
+
+
+@cmd(workflow_group, "diff")
+@click.argument("a")
+@click.argument("b")
+@fmt_option()
+def workflow_diff(env: Env, a: str, b: str, fmt: str) -> None:
+    """What changes from definition A to B (NAME@VERSION, a stored VERSION, or a file):
+    states, moves, milestones, limits and roles."""
+    from workflow.definitions import diff
+
+    env.emit(diff(env.uow(readonly=True), a, b), "DIFF", fmt)
+
+
+@cmd(workflow_group, "migrate")
+@click.option(
+    "--to",
+    "to",
+    required=True,
+    metavar="VERSION",
+    help="The stored definition to move clusters to (NAME@VERSION or VERSION).",
+)
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    metavar="S",
+    help="Only clusters in this state (repeatable).",
+)
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="OLD=NEW",
+    help="A state the new definition replaces: clusters in OLD move to NEW (repeatable).",
+)
+@click.option("--reason", required=True, help="Why, e.g. the decree that changed the procedure.")
+@click.option("--dry-run", is_flag=True, help="Print what would happen and change nothing.")
+@click.option(
+    "--include-in-appraisal",
+    is_flag=True,
+    help="Also move dossiers under appraisal, which Decree 32 Art. 35.2 keeps on the old rules.",
+)
+@fmt_option()
+def workflow_migrate(env: Env, to: str, states: tuple[str, ...], maps: tuple[str, ...],
+                     reason: str, dry_run: bool, include_in_appraisal: bool,
+                     fmt: str) -> None:  # fmt: skip
+    """Move clusters to another stored definition, each move one chain entry (supervisors)."""
+    from workflow.definitions import migrate_all, parse_renames
+
+    rows = migrate_all(env.uow(), to=to, actor=env.actor, reason=reason, states=states,
+                       dry_run=dry_run, include_in_appraisal=include_in_appraisal,
+                       renames=parse_renames(maps))  # fmt: skip
+    env.emit(rows, "MIGRATIONS", fmt)
+    if fmt == "table":
+        moved = sum(r.action == "migrate" for r in rows)
+        verb = "would move" if dry_run else "moved"
+        click.echo(f"{verb} {moved} clusters, kept {len(rows) - moved}"
+                   f"{' (dry run: nothing changed)' if dry_run else ''}")  # fmt: skip
 
 
 @cmd(workflow_group, "list")
@@ -763,6 +883,8 @@ def workflow_show(env: Env, fmt: str) -> None:
     env.emit(d.states, "DEFINITION_STATES", fmt)
     click.echo()
     env.emit(d.events, "DEFINITION_EVENTS", fmt)
+    click.echo()
+    env.emit([(s, m) for s in d.states for m in s.milestones], "DEFINITION_MILESTONES", fmt)
 
 
 @workflow_group.command("diagram")
@@ -779,6 +901,7 @@ def workflow_diagram() -> None:
 def demo(directory: str | None) -> None:
     """Build a demo DB with the Lạng Sơn portfolio, show it, and write its page."""
     from db.schema import fresh_sqlite
+    from workflow.deadlines import deadlines
     from workflow.demo import DEMO_AS_OF, DEMO_PAGE, seed
     from workflow.reports import bottlenecks, funnel, stalled
     from workflow.services import list_clusters, target_report
@@ -797,16 +920,20 @@ def demo(directory: str | None) -> None:
     click.echo(f"\nSteps on {on}:")
     steps = bottlenecks(env.uow(readonly=True), as_of=DEMO_AS_OF)
     env.emit(steps.states, "STEPS", "table")
-    click.echo(f"{bottleneck_line(steps, 'en')}\n\nTargets on {on}:")
+    click.echo(f"{bottleneck_line(steps, 'en')}\n\nLegal deadlines on {on}:")
+    env.emit(deadlines(env.uow(readonly=True), as_of=DEMO_AS_OF), "DEADLINES", "table")
+    click.echo(f"\nTargets on {on}:")
     goals = target_report(env.uow(readonly=True), as_of=DEMO_AS_OF)
     env.emit(goals, "TARGETS", "table")
     click.echo("\n".join(target_notes(goals)))
     page = write_page(env, str(path.parent / DEMO_PAGE), DEMO_AS_OF, "vi")
+    pad = " " * len("Explore it, e.g.: ")
     click.echo(f"\nDemo database: {path}\n"
                f"Demo page (open it in a browser): {page}\n"
                f"Explore it, e.g.: ccn --db {path} history HT1\n"
-               f"                  ccn --db {path} report stalled --as-of 30/06/2025\n"
-               f"                  ccn --db {path} report forecast --as-of 31/12/2025")  # fmt: skip
+               f"{pad}ccn --db {path} report stalled --as-of 30/06/2025\n"
+               f"{pad}ccn --db {path} report deadlines --as-of 31/12/2025\n"
+               f"{pad}ccn --db {path} report forecast --as-of 31/12/2025")  # fmt: skip
 
 
 def main() -> None:

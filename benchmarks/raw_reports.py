@@ -53,7 +53,7 @@ GROUP BY to_state
 # Clusters with suspensions, reverts or record-keeping entries: walked in Python,
 # since their step began at an entry other than their last.
 IRREGULAR = ("SELECT DISTINCT cluster_id FROM transitions WHERE event IN "
-             "('suspend', 'resume', 'revert', 'amend', 'migrate')")  # fmt: skip
+             "('suspend', 'resume', 'revert', 'amend', 'migrate', 'milestone')")  # fmt: skip
 DWELL = DWELL.replace(
     "WHERE effective_on <= ?)", "WHERE effective_on <= ? AND cluster_id NOT IN ({irregular}))"
 )

@@ -49,7 +49,7 @@ BATCH = 2000  # rows fetched at a time by the streamed queries
 _WORKFLOW_KEYS = select(W.id, W.name, W.version)
 _IRREGULAR_HISTORIES = (
     select(C.code, C.name, C.locality, C.workflow_id, T.event, T.from_state, T.to_state,
-           T.effective_on, T.actor, T.ref)
+           T.effective_on, T.actor, T.ref, T.data)
     .join(tables.clusters, C.id == T.cluster_id)
     .where(T.cluster_id.in_(_irregular_ids()))
     .order_by(T.cluster_id, T.seq)

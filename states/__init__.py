@@ -1,10 +1,11 @@
 """Workflow definitions as versioned data (standard library only)."""
 
-from .definition import ROLES, UNITS, Definition, EventDef, StateDef, Threshold
+from .definition import ROLES, UNITS, Definition, EventDef, MilestoneDef, StateDef, Threshold
 from .loader import (
     DefinitionError,
     default_definition,
     definition_problem,
+    earlier_revision,
     load_definition,
     parse_definition,
 )
@@ -15,10 +16,12 @@ __all__ = [
     "Definition",
     "DefinitionError",
     "EventDef",
+    "MilestoneDef",
     "StateDef",
     "Threshold",
     "default_definition",
     "definition_problem",
+    "earlier_revision",
     "load_definition",
     "parse_definition",
 ]

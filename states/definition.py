@@ -11,7 +11,12 @@ ROLES = ("staff", "supervisor", "auditor", "admin")
 # Record-keeping events every definition has. Their roles live here rather than in
 # the TOML so that definitions stored before these events existed keep their text,
 # and so their hash; a definition may still override them in [workflow.roles].
-RECORD_EVENT_ROLES = {"amend": ("staff", "supervisor"), "migrate": ("supervisor",)}
+RECORD_EVENT_ROLES = {
+    "amend": ("staff", "supervisor"),
+    "migrate": ("supervisor",),
+    "milestone": ("staff", "supervisor"),
+    "install": ("supervisor", "admin"),
+}
 
 
 @dataclass(frozen=True)
@@ -24,12 +29,39 @@ class Threshold:
 
 
 @dataclass(frozen=True)
+class MilestoneDef:
+    """A dated sub-step of a state, with the legal time limit it must meet, if any.
+
+    `limit` counts from the date `counts_from` was recorded. A milestone that `pauses`
+    another stops that milestone's clock until one that `resumes` it is recorded
+    (the appraisal clock while a dossier is returned for completion).
+    """
+
+    name: str
+    label_vi: str
+    label_en: str
+    responsible: str | None = None
+    limit: Threshold | None = None
+    counts_from: str | None = None
+    pauses: str | None = None
+    resumes: str | None = None
+    optional: bool = False
+
+    def label(self, lang: str) -> str:
+        return self.label_vi if lang == "vi" else self.label_en
+
+
+@dataclass(frozen=True)
 class StateDef:
     name: str
     label_vi: str
     label_en: str
     threshold: Threshold | None = None
     requires: tuple[str, ...] = ()
+    milestones: tuple[MilestoneDef, ...] = ()
+
+    def milestone(self, name: str) -> MilestoneDef | None:
+        return next((m for m in self.milestones if m.name == name), None)
 
     def label(self, lang: str) -> str:
         return self.label_vi if lang == "vi" else self.label_en

@@ -13,9 +13,29 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .definition import ROLES, TARGET_KINDS, UNITS, Definition, EventDef, StateDef, Threshold
+from .definition import (
+    ROLES,
+    TARGET_KINDS,
+    UNITS,
+    Definition,
+    EventDef,
+    MilestoneDef,
+    StateDef,
+    Threshold,
+)
 
 DEFAULT_WORKFLOW = "cluster_establishment.toml"
+
+# Texts the packaged definition had before, under the same version, by SHA-256. The
+# law did not change between them: a later revision only adds data (milestones), so a
+# database that stored an earlier text keeps using it for the clusters pinned to it
+# (their rules never change under them) and is not reported as altered.
+EARLIER_REVISIONS = {
+    # ccn up to f780e7a: the states and events of Decree 32/2024, without milestones.
+    "cluster_establishment@nd32-2024": frozenset(
+        {"9debd5bf3f1ebabbd3d1fb7b9596a2498ac41ed403d74d8e56bda667213dc61e"}
+    ),
+}
 
 
 class DefinitionError(ValueError):
@@ -41,9 +61,14 @@ def definition_problem(key: str, sha256: str, text: str) -> str | None:
     if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha256:
         return "was altered in the database: its text no longer matches its SHA-256"
     packaged = default_definition()
-    if key == packaged.key and sha256 != packaged.sha256:
+    if key == packaged.key and sha256 != packaged.sha256 and not earlier_revision(key, sha256):
         return "differs from the packaged definition of the same version"
     return None
+
+
+def earlier_revision(key: str, sha256: str) -> bool:
+    """Whether `sha256` is a text the packaged definition `key` shipped with before."""
+    return sha256 in EARLIER_REVISIONS.get(key, frozenset())
 
 
 def load_definition(path: str | Path) -> Definition:
@@ -83,19 +108,61 @@ def _names(value: Any, where: str, state: str | None = None) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _threshold(raw: Any, state: str) -> Threshold | None:
+def _threshold(raw: Any, state: str, what: str = "threshold", where: str = "") -> Threshold | None:
     if raw is None:
         return None
+    where = where or f"state '{state}'"
     if not isinstance(raw, dict):
-        raise DefinitionError(f"state '{state}': threshold must be a table", state)
+        raise DefinitionError(f"{where}: {what} must be a table", state)
     value, unit = raw.get("value"), raw.get("unit")
     if unit not in UNITS:
         raise DefinitionError(
-            f"state '{state}': bad threshold unit {unit!r} (use {' or '.join(UNITS)})", state
+            f"{where}: bad {what} unit {unit!r} (use {' or '.join(UNITS)})", state
         )
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise DefinitionError(f"state '{state}': threshold value must be a positive integer", state)
+        raise DefinitionError(f"{where}: {what} value must be a positive integer", state)
     return Threshold(value, unit)
+
+
+_MILESTONE_KEYS = {"name", "label_vi", "label_en", "responsible", "limit", "counts_from",
+                   "pauses", "resumes", "optional"}  # fmt: skip
+
+
+def _milestones(raw: Any, state: str) -> tuple[MilestoneDef, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(m, dict) for m in raw):
+        raise DefinitionError(
+            f"state '{state}': milestones must be [[states.milestones]] tables", state
+        )
+    out: list[MilestoneDef] = []
+    for m in raw:
+        name = _str(m, "name", f"state '{state}': a milestone", state)
+        where = f"state '{state}', milestone '{name}'"
+        unknown = sorted(set(m) - _MILESTONE_KEYS)
+        if unknown:
+            raise DefinitionError(f"{where}: unknown key '{unknown[0]}'", state)
+        optional = m.get("optional", False)
+        if not isinstance(optional, bool):
+            raise DefinitionError(f"{where}: optional must be true or false", state)
+
+        def text(key: str, m: dict[str, Any] = m, where: str = where) -> str | None:
+            return None if m.get(key) is None else _str(m, key, where, state)
+
+        out.append(
+            MilestoneDef(
+                name=name,
+                label_vi=_str(m, "label_vi", where, state),
+                label_en=_str(m, "label_en", where, state),
+                responsible=text("responsible"),
+                limit=_threshold(m.get("limit"), state, "limit", where),
+                counts_from=text("counts_from"),
+                pauses=text("pauses"),
+                resumes=text("resumes"),
+                optional=optional,
+            )
+        )
+    return tuple(out)
 
 
 def _build(raw: dict[str, Any], text: str) -> Definition:
@@ -112,6 +179,7 @@ def _build(raw: dict[str, Any], text: str) -> Definition:
                 label_en=_str(s, "label_en", f"state '{name}'", name),
                 threshold=_threshold(s.get("threshold"), name),
                 requires=_names(s.get("requires"), f"state '{name}': requires", name),
+                milestones=_milestones(s.get("milestones"), name),
             )
         )
     events: list[EventDef] = []
@@ -226,3 +294,51 @@ def _validate(d: Definition) -> None:
     for s in d.state_names:
         if s not in reached:
             raise DefinitionError(f"state '{s}' is unreachable from '{d.initial}'", s)
+    for state in d.states:
+        _validate_milestones(state)
+
+
+def _validate_milestones(state: StateDef) -> None:
+    """Each milestone's clock counts from a milestone of the same state, without a cycle,
+    and whatever pauses a clock has something that resumes it."""
+    s = state.name
+    names = [m.name for m in state.milestones]
+    seen: set[str] = set()
+    for n in names:
+        if n in seen:
+            raise DefinitionError(f"state '{s}': duplicate milestone name '{n}'", s)
+        seen.add(n)
+    by_name = {m.name: m for m in state.milestones}
+    for m in state.milestones:
+        where = f"state '{s}', milestone '{m.name}'"
+        for key in ("counts_from", "pauses", "resumes"):
+            other = getattr(m, key)
+            if other is not None and other not in by_name:
+                raise DefinitionError(f"{where}: {key} names unknown milestone '{other}'", s)
+            if other == m.name:
+                raise DefinitionError(f"{where}: {key} names the milestone itself", s)
+        if m.limit is not None and m.counts_from is None:
+            raise DefinitionError(f"{where}: a limit needs counts_from", s)
+        if m.pauses and m.resumes:
+            raise DefinitionError(f"{where}: a milestone cannot both pause and resume", s)
+        if m.pauses and not any(o.resumes == m.pauses for o in state.milestones):
+            raise DefinitionError(f"{where}: pauses '{m.pauses}' but no milestone resumes it", s)
+        if m.resumes and not any(o.pauses == m.resumes for o in state.milestones):
+            raise DefinitionError(f"{where}: resumes '{m.resumes}' but no milestone pauses it", s)
+        if (m.pauses or m.resumes) and by_name[m.pauses or m.resumes or ""].limit is None:
+            raise DefinitionError(f"{where}: the clock it pauses or resumes has no limit", s)
+        if (m.pauses or m.resumes) and not m.optional:
+            # A dossier is not always returned: the pause can never be required.
+            raise DefinitionError(
+                f"{where}: a milestone that pauses or resumes must be optional", s
+            )
+    for m in state.milestones:
+        chain, at = [m.name], m
+        while at.counts_from is not None:
+            at = by_name[at.counts_from]
+            if at.name in chain:
+                loop = " -> ".join([*chain[chain.index(at.name) :], at.name])
+                raise DefinitionError(
+                    f"state '{s}', milestone '{m.name}': counts_from forms a cycle ({loop})", s
+                )
+            chain.append(at.name)

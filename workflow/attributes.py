@@ -38,8 +38,19 @@ def amend_data(
     return to_json(data)
 
 
-def migrate_data(old: str, new: str, sha256: str) -> str:
-    return to_json({"from_workflow": old, "workflow": new, "workflow_sha256": sha256})
+def migrate_data(old: str, new: str, sha256: str, renames: Mapping[str, str] | None = None) -> str:
+    data: dict[str, Any] = {"from_workflow": old, "workflow": new, "workflow_sha256": sha256}
+    if renames:
+        data["renames"] = dict(renames)  # old state -> new state, as applied
+    return to_json(data)
+
+
+def renames_in(t: Transition) -> dict[str, str]:
+    """The states a `migrate` entry renamed (old -> new); empty for any other entry."""
+    if t.event != "migrate" or not t.data:
+        return {}
+    found: dict[str, str] = json.loads(t.data).get("renames", {})
+    return found
 
 
 @dataclass(frozen=True)

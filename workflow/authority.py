@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from states import Definition
 
@@ -59,7 +59,21 @@ def _why_not(d: Definition, t: Transition, user: UserState | None) -> str | None
         return f"actor {t.actor} was disabled when this was recorded"
     if user.role not in d.roles_for(t.event):
         return f"actor {t.actor} ({user.role}) may not {t.event}"
-    back = (clock.local_date(t.recorded_at) - t.effective_on).days
+    back = (clock.local_date(t.recorded_at) - _dated(t)).days
     if back > d.backdate_limit_days and user.role != BACKDATE_ROLE:
         return f"actor {t.actor} ({user.role}) may not record {back} days back"
     return None
+
+
+def _dated(t: Transition) -> date:
+    """The day an entry says something happened: a milestone's own date, else when it
+    took effect. An entry that moves nothing (an amendment, a definition switch, the
+    revert of a milestone) takes effect at its state's start, so is dated when recorded."""
+    from .milestones import recorded
+
+    mark = recorded(t)
+    if mark is not None:
+        return mark[1]
+    if t.from_state == t.to_state:
+        return clock.local_date(t.recorded_at)
+    return t.effective_on

@@ -74,6 +74,25 @@ _IN_PROCEDURE = ["2024-11-18", "2025-03-03", "2025-06-16", "2025-08-11", "2025-0
                  "2025-10-20", "2025-11-10", "2025-12-01"]  # fmt: skip
 
 
+# Milestones recorded for a few clusters: (code, milestone, date, ref). Some are met,
+# some are due on DEMO_AS_OF, one dossier is back with the applicant.
+MILESTONES: list[tuple[str, str, str, str | None]] = [
+    ("DP2", "detailed_plan_approved", "2023-05-10", "QĐ 845/QĐ-UBND"),
+    ("DP2", "infrastructure_project_approved", "2023-09-01", "QĐ 1510/QĐ-UBND"),
+    ("DP2", "wastewater_plant_built", "2025-06-30", None),
+    ("HL1", "dossier_complete", "2025-10-01", None),
+    ("HL1", "dossier_returned", "2025-10-20", "CV 1820/SCT-QLCN"),
+    ("VQ1", "first_application", "2025-10-21", "Đơn đề nghị"),
+    ("VQ1", "notice_published", "2025-10-27", "TB 95/TB-UBND"),
+    ("VQ1", "applications_closed", "2025-11-11", None),
+    ("VQ1", "dossier_forwarded", "2025-11-17", "TTr 18/TTr-UBND"),
+    ("VQ1", "dossier_complete", "2025-12-08", None),
+    ("TD1", "first_application", "2025-11-11", "Đơn đề nghị"),
+    ("TD1", "notice_published", "2025-11-14", "TB 102/TB-UBND"),
+    ("HD1", "first_application", "2025-12-22", "Đơn đề nghị"),
+]
+
+
 def _history(index: int) -> list[Step]:
     if index == 0:
         return _READY_DP2
@@ -111,4 +130,9 @@ def seed(uow: Callable[[], UnitOfWork], actor: str = "demo") -> None:
                 services.suspend(uow(), code, actor=actor, reason=note, on=day)
             elif event == "resume":
                 services.resume(uow(), code, actor=actor, on=day, note=note)
+    from .deadlines import record_milestone
+
+    for code, name, on, ref in MILESTONES:
+        record_milestone(uow(), code, name, on=date.fromisoformat(on), actor=actor, ref=ref)
+
     services.install_targets(uow(), str(example_path()), actor=actor)

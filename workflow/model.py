@@ -129,6 +129,13 @@ class Cluster:
         rules.require_fields(
             definition, self.code, step.event, target, step.ref, step.note, on_file=on_file
         )
+        if step.event == "revert" and history and history[-1].event == "milestone":
+            # Undoing a milestone moves nothing: it takes effect where the milestone did.
+            t = self._entry(
+                step.event, target, self.since, now, actor=actor, login=login, ref=step.ref,
+                note=step.note,
+            )  # fmt: skip
+            return self.noted(t), t
         t = self._entry(
             step.event, target, rules.effective(self.code, step.on, now, self), now,
             actor=actor, login=login, ref=step.ref, note=step.note,
@@ -176,17 +183,66 @@ class Cluster:
         login: str,
         note: str,
         now: datetime,
+        renames: Mapping[str, str] | None = None,
     ) -> tuple[Cluster, Transition]:
-        """Pin the cluster to the definition `to`; `target` is it, or None if not stored."""
+        """Pin the cluster to the definition `to`; `target` is it, or None if not stored.
+
+        `renames` maps states of the old definition to those of `to` that replace them
+        (`workflow migrate --map OLD=NEW`); the entry records the renames it applied.
+        """
         rules.require_pin_change(self, to)
         if target is None:
             raise InvalidInput(f"workflow {to} is not stored in this database", field="to")
-        rules.require_states(self, to, target)
+        renames = renames or {}
+        used = (self.state, self.suspended_from)
+        applied = {s: renames[s] for s in used if s is not None and s in renames}
+        state = applied.get(self.state, self.state)
+        origin = applied.get(self.suspended_from or "", self.suspended_from)
+        rules.require_states(replace(self, state=state, suspended_from=origin), to, target)
         t = self._entry(
-            "migrate", self.state, self.since, now, actor=actor, login=login, note=note,
-            data=migrate_data(self.workflow, to, target.sha256),
+            "migrate", state, self.since, now, actor=actor, login=login, note=note,
+            data=migrate_data(self.workflow, to, target.sha256, applied),
         )  # fmt: skip
-        return replace(self.moved(t, self.suspended_from), workflow=to), t
+        return replace(self.moved(t, origin), workflow=to), t
+
+    def record_milestone(
+        self,
+        definition: Definition,
+        name: str,
+        on: date,
+        *,
+        actor: str,
+        login: str,
+        now: datetime,
+        history: Sequence[Transition],
+        ref: str | None = None,
+        note: str | None = None,
+    ) -> tuple[Cluster, Transition]:
+        """The entry recording milestone `name` on `on`, or a refusal (milestones.py).
+
+        It takes effect when the cluster entered its state, as an amendment does: the
+        milestone's own date is in its data, and moves no step clock.
+        """
+        from . import milestones
+
+        current = milestones.stay(history)
+        assert current is not None  # a stored cluster has at least its register entry
+        m = milestones.check_record(definition, self.code, current, name, on, clock.local_date(now))
+        t = self._entry(
+            milestones.EVENT, self.state, self.since, now, actor=actor, login=login, ref=ref,
+            note=note, data=milestones.milestone_data(m.name, on),
+        )  # fmt: skip
+        return self.noted(t), t
+
+    def noted(self, t: Transition) -> Cluster:
+        """The cluster after an entry that moves nothing and changes no attribute."""
+        return replace(
+            self,
+            version=self.version + 1,
+            last_seq=t.seq,
+            head_hash=t.hash,
+            last_recorded=t.recorded_at,
+        )
 
     def _entry(
         self,

@@ -12,8 +12,8 @@ from typing import Any, NamedTuple, Protocol, Self
 from states import Definition
 from states.targets import TargetSet
 
+from .milestones import Noted
 from .model import Cluster, Transition, User, UserChange
-from .stepclock import Entry
 
 
 class ClusterRepository(Protocol):
@@ -125,6 +125,7 @@ class Move(NamedTuple):
     effective_on: date
     actor: str
     ref: str | None
+    data: str | None = None  # what a milestone entry notes (milestones.py)
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ class ClusterHistory:
     name: str
     locality: str | None
     workflow: str
-    entries: Sequence[Entry]  # Moves from the database; whole Transitions will do
+    entries: Sequence[Noted]  # Moves from the database; whole Transitions will do
 
 
 class ReportQueries(Protocol):

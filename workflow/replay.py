@@ -8,12 +8,16 @@ from dataclasses import dataclass
 
 from states import Definition
 
+from .attributes import renames_in
 from .engine import engine_for
 from .errors import CcnError
 from .model import Transition
 
 # Entries that record what a cluster is (attributes, pinned definition), not a move.
 RECORD_EVENTS = ("amend", "migrate")
+# Entries that note a dated sub-step of the state (milestones.py): no move either, but
+# one recorded by mistake is undone by `revert`.
+NOTE_EVENTS = ("milestone",)
 
 
 @dataclass(frozen=True)
@@ -92,12 +96,16 @@ def _walk(
                 t.seq,
                 f"illegal transition: from_state {t.from_state} but was in {now.state}",
             )
-        if t.event in RECORD_EVENTS:
-            if t.to_state != now.state:
+        if t.event in RECORD_EVENTS or t.event in NOTE_EVENTS:
+            renames = renames_in(t)  # a definition switch may rename the state
+            if t.to_state != renames.get(now.state, now.state):
                 raise IllegalHistory(
                     t.code, t.seq, f"illegal transition: {t.event} moved to {t.to_state}"
                 )
             before.append(now)
+            if renames:
+                origin = now.suspended_from
+                now = Replayed(t.to_state, renames.get(origin, origin) if origin else None)
             if t.event == "migrate" and (switched := _pinned(t, load)) is not None:
                 definition, engine = switched, engine_for(switched)
             continue

@@ -26,11 +26,13 @@ from .errors import (
     UnknownCluster,
     UnknownState,
 )
+from .milestones import MilestoneStatus
 from .model import Cluster, Transition
 from .outlook import backtest, forecast, install_targets, stored_targets, target_report
 from .ports import StoredDefinition, UnitOfWork
 from .stepclock import Entry, clock_on, standing
 from .validate import clean_area, clean_code, clean_text, code_key
+from .workdays import WorkCalendar
 
 __all__ = [
     "ClusterView", "Dashboard", "DeadlineItem", "ExportRow", "NewCluster", "Step", "TargetItem",
@@ -50,6 +52,7 @@ class ClusterView:
     allowed: tuple[str, ...]
     next_state: str | None
     resumes_to: str | None
+    milestones: MilestoneStatus | None = None  # `show` only
 
 
 def _actor(actor: str) -> str:
@@ -66,6 +69,7 @@ def register(
     who = _actor(actor)
     Cluster.register(d, new, actor=who, login="", now=clock.now())  # refuse bad input early
     with uow:
+        d = definition or packaged(uow)
         authorize(uow, d, who, "register", new.since)
         login = uow.users.login()
         cluster, first = Cluster.register(d, new, actor=who, login=login, now=clock.now())
@@ -76,6 +80,21 @@ def register(
         uow.clusters.add(cluster, first)
         uow.commit()
     return cluster
+
+
+def packaged(uow: UnitOfWork) -> Definition:
+    """The definition new clusters are pinned to: the packaged one, or the earlier text of
+    the same version a database already holds (states/loader.py EARLIER_REVISIONS).
+
+    A version's text is stored once and never replaced, so a database that stored an
+    earlier revision keeps registering against it: every cluster of one version follows
+    one text. Its milestones come by installing them as a new version and migrating.
+    """
+    d = default_definition()
+    try:
+        return uow.definitions.get(d.key)  # refuses any text that is not a known revision
+    except StorageError:
+        return d  # not stored yet
 
 
 SUSPENDED_ON_IMPORT = "suspended when imported"  # the reason on the suspend entry import adds
@@ -98,10 +117,10 @@ def import_clusters(
     with `resumes_to` is registered in that state and suspended at once, so that it
     resumes where it left off.
     """
-    d = definition or default_definition()
     who = _actor(actor)
     flagged = flagged or {}
     with collector_paused(), uow:
+        d = definition or packaged(uow)
         dates = [new.since for _, new in rows if new.since is not None]
         authorize(uow, d, who, "import", min(dates) if dates else None)
         # Stamped once the write lock is held: a checkpoint taken meanwhile never sees
@@ -467,10 +486,17 @@ def _view(
     )
 
 
-def show(uow: UnitOfWork, code: str) -> ClusterView:
+def show(uow: UnitOfWork, code: str, calendar: WorkCalendar | None = None) -> ClusterView:
+    """One cluster, with its open milestones and their next legal due date."""
+    from . import milestones
+
+    today = clock.today()
     with uow:
         cluster = _load(uow, code)
-        return _view(uow, cluster, clock.today(), uow.clusters.history(cluster.code))
+        entries = uow.clusters.history(cluster.code)
+        view = _view(uow, cluster, today, entries)
+        d = uow.definitions.get(cluster.workflow)
+        return replace(view, milestones=milestones.status(d, entries, today, calendar))
 
 
 @dataclass(frozen=True)
@@ -495,7 +521,10 @@ def export_clusters(uow: UnitOfWork) -> list[ExportRow]:
             target = c.suspended_from or c.state
             ref = None if c.suspended_from else c.last_ref
             d = uow.definitions.get(c.workflow)
-            if not ref and d.has_state(target) and d.state(target).requires:
+            evidence = d.has_state(target) and bool(d.state(target).requires)
+            if evidence and d.state(target).milestones:
+                ref = None  # the last entry may be a milestone, whose ref is not the state's
+            if not ref and evidence:
                 ref = _evidence(uow.clusters.history(c.code), target)
             rows.append(ExportRow(c, ref, c.suspended_from))
         return rows

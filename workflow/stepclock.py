@@ -21,7 +21,9 @@ from .workdays import WorkCalendar
 # Clusters whose history holds one of these need the walk below; for every other
 # cluster the last entry alone says when its step began. `amend` and `migrate`
 # record what a cluster is, not where it stands.
-IRREGULAR = ("suspend", "resume", "revert", "amend", "migrate")
+# A milestone takes effect at its state's start without moving: walked too, so that
+# no report reads it as a stay of its own.
+IRREGULAR = ("suspend", "resume", "revert", "amend", "migrate", "milestone")
 
 
 class Entry(Protocol):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from states import default_definition
@@ -51,10 +52,19 @@ CLUSTERS = View(
     empty="No clusters match.",
 )  # fmt: skip
 
+
+def _event(t: Any) -> str:
+    """A milestone shows its name and date: its entry takes effect at its state's start."""
+    if t.event == "milestone" and t.data:
+        data = json.loads(t.data)
+        return f"{data['milestone']} {dmy(date.fromisoformat(data['on']))}"
+    return str(t.event)
+
+
 HISTORY = View(
     (
         C("seq", ("#", "#")),
-        C("event", ("Event", "Sự kiện")),
+        C("event", ("Event", "Sự kiện"), show=lambda t, _: _event(t)),
         C("from_state"),
         C("to_state", ("To", "Sang"), show=_state("to_state")),
         C("effective_at", ("Effective", "Hiệu lực")),
@@ -202,6 +212,21 @@ def bottleneck_line(report: Any, lang: str) -> str:
     return f"Bottleneck on {dmy(report.as_of)}: {worst}"
 
 
+def cluster_data(view: Any) -> dict[str, Any]:
+    """`cluster show --format json`: the cluster, its open milestones and next due date."""
+    data = CLUSTERS.data(view)
+    status = view.milestones
+    data["open_milestones"] = list(status.open) if status else []
+    nxt = status.next_due if status else None
+    data["next_due"] = (
+        None
+        if nxt is None
+        else {"milestone": nxt.milestone, "due_on": nxt.due_on.isoformat(),
+              "days_left": nxt.days_left, "responsible": nxt.responsible}
+    )  # fmt: skip
+    return data
+
+
 def cluster_card(view: Any, lang: str) -> list[str]:
     """`cluster show` as lines of `key: value`."""
     data = CLUSTERS.data(view)
@@ -212,6 +237,20 @@ def cluster_card(view: Any, lang: str) -> list[str]:
         data["resumes_to"] = data["resumes_to"] or "(unknown: resume needs --to)"
     else:
         del data["resumes_to"]
+    status = view.milestones
+    if status is not None and (status.recorded or status.open):
+        data["milestones"] = ", ".join(f"{n} {dmy(on)}" for n, on in status.recorded) or "-"
+        data["open"] = ", ".join(status.open) or "-"
+        for name, since in status.paused:
+            data["paused"] = f"{name} since {dmy(since)}"
+        nxt = status.next_due
+        if nxt is not None:
+            left = (
+                f"{nxt.days_left} days left"
+                if nxt.days_left >= 0
+                else (f"overdue {-nxt.days_left} days")
+            )
+            data["next due"] = f"{dmy(nxt.due_on)} {nxt.milestone} ({left})"
     return [f"{key + ':':<15}{'' if value is None else value}" for key, value in data.items()]
 
 
@@ -236,6 +275,34 @@ DEFINITION_EVENTS = View(
 )  # fmt: skip
 
 
+DEFINITION_MILESTONES = View(
+    (
+        C("state", ("State", "Bước"), lambda p: p[0].name, shrink=True),
+        C("milestone", ("Milestone", "Mốc"), lambda p: p[1].name, shrink=True),
+        C("limit", ("Limit", "Hạn"), lambda p: str(p[1].limit or "-")),
+        C("counts_from", ("From", "Tính từ"), lambda p: p[1].counts_from or "-", shrink=True),
+        C("clock", None, lambda p: f"pauses {p[1].pauses}" if p[1].pauses
+          else f"resumes {p[1].resumes}" if p[1].resumes else "-", shrink=True),
+        C("responsible", ("Responsible", "Trách nhiệm"), lambda p: p[1].responsible,
+          shrink=True),
+    )
+)  # fmt: skip
+
+
+def _milestone_data(m: Any) -> dict[str, Any]:
+    return {
+        "name": m.name,
+        "label_vi": m.label_vi,
+        "label_en": m.label_en,
+        "responsible": m.responsible,
+        "limit": None if m.limit is None else {"value": m.limit.value, "unit": m.limit.unit},
+        "counts_from": m.counts_from,
+        "pauses": m.pauses,
+        "resumes": m.resumes,
+        "optional": m.optional,
+    }
+
+
 def definition_data(d: Any) -> dict[str, Any]:
     return {
         "name": d.name,
@@ -253,6 +320,7 @@ def definition_data(d: Any) -> dict[str, Any]:
                 if s.threshold is None
                 else {"value": s.threshold.value, "unit": s.threshold.unit},
                 "requires": list(s.requires),
+                "milestones": [_milestone_data(m) for m in s.milestones],
             }
             for s in d.states
         ],
@@ -270,6 +338,48 @@ def definition_data(d: Any) -> dict[str, Any]:
         "sha256": d.sha256,
     }
 
+
+DEADLINES = View(
+    (
+        C("code", ("Code", "Mã")),
+        C("name", ("Name", "Tên"), shrink=True, middle=True),
+        C("locality", ("Locality", "Địa bàn"), shrink=True),
+        C("state"),
+        C("milestone", ("Milestone", "Mốc"), shrink=True),
+        C("counts_from"),
+        C("started_on"),
+        C("due_on", ("Due", "Hạn")),
+        C("paused_days"),
+        C("days_left", ("Days", "Ngày")),
+        C("working_days_left", ("WD", "Ngày LV")),
+        C("responsible", ("Responsible", "Trách nhiệm"), shrink=True),
+    ),
+    empty="No open milestones with a legal time limit.",
+)  # fmt: skip
+
+DIFF = View(
+    (
+        C("kind", ("Kind", "Loại")),
+        C("name", ("Name", "Tên"), shrink=True),
+        C("change", ("Change", "Thay đổi")),
+        C("old", ("Old", "Cũ"), shrink=True),
+        C("new", ("New", "Mới"), shrink=True),
+    ),
+    empty="No differences.",
+)  # fmt: skip
+
+MIGRATIONS = View(
+    (
+        C("code", ("Code", "Mã")),
+        C("state", ("State", "Bước"), show=_state("state"), shrink=True),
+        C("from_workflow", ("From", "Từ"), shrink=True),
+        C("to_workflow", ("To", "Sang"), shrink=True),
+        C("action", ("Action", "Thao tác")),
+        C("why", ("Why", "Lý do"), shrink=True),
+        C("seq"),
+    ),
+    empty="No clusters to move.",
+)  # fmt: skip
 
 WORKFLOWS = View(
     (

@@ -86,6 +86,7 @@ def test_walk_a_cluster_to_operating(ccn) -> None:
         "state": "operating", "since": "2026-03-02", "paused_days": 0, "days_in_state": 0,
         "resumes_to": None, "allowed": [],
         "next_state": None, "workflow": "cluster_establishment@nd32-2024",
+        "open_milestones": [], "next_due": None,
     }  # fmt: skip
 
 
@@ -288,6 +289,9 @@ def test_demo_builds_its_own_database(tmp_path) -> None:
     assert out.startswith("Demo portfolio: Lạng Sơn, 15 clusters.\n")
     assert "Cụm công nghiệp Hợp Thành 1" in out
     assert f"Demo database: {tmp_path / 'demo.db'}" in out
+    deadlines = out.split("Legal deadlines on 31/12/2025:")[1].split("Demo database")[0]
+    assert [line.split()[0] for line in deadlines.splitlines()[3:] if line.strip()] == [
+        "TD1", "HD1", "VQ1"]  # fmt: skip
     stalled = out.split("Stalled on 31/12/2025:")[1].split("Steps on")[0].splitlines()
     # The standard stalled table: read the State column where its header starts.
     start = stalled[1].index("State")

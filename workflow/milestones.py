@@ -1,0 +1,402 @@
+"""Milestones: the dated sub-steps of a state, and the legal deadlines they must meet.
+
+A milestone is an entry of the cluster's chain (event ``milestone``) that moves
+nothing: it takes effect at the instant the cluster entered its state, like an
+amendment, so effective dates never go back along the chain, and its data holds the
+milestone's name and the date it happened. Its clock follows the law:
+
+- counting starts the day after the triggering milestone (Civil Code 2015 Art. 147);
+- a limit in days that ends on a day off moves to the next working day (Art. 148);
+- a limit in working days counts only working days;
+- days while the clock is paused (a dossier returned for completion, a suspension)
+  do not count.
+
+Pure: no clock and no storage; the use cases pass in the history and the calendar.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+from . import clock
+from .attributes import to_json
+from .errors import DateOutOfRange, InvalidInput, TransitionRefused
+from .stepclock import standing
+from .workdays import WorkCalendar
+
+if TYPE_CHECKING:
+    from states import Definition, MilestoneDef, StateDef
+
+EVENT = "milestone"
+
+
+class Noted(Protocol):
+    """A history entry with its data: a `model.Transition` or a `ports.Move`."""
+
+    @property
+    def event(self) -> str: ...
+    @property
+    def from_state(self) -> str | None: ...
+    @property
+    def to_state(self) -> str: ...
+    @property
+    def effective_on(self) -> date: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def ref(self) -> str | None: ...
+    @property
+    def data(self) -> str | None: ...
+
+
+def milestone_data(name: str, on: date) -> str:
+    return to_json({"milestone": name, "on": on.isoformat()})
+
+
+def recorded(t: Noted) -> tuple[str, date] | None:
+    """(name, date) of a milestone entry; None for any other entry."""
+    if t.event != EVENT or not t.data:
+        return None
+    data = json.loads(t.data)
+    return data["milestone"], date.fromisoformat(data["on"])
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A milestone recorded in the current stay of a state."""
+
+    name: str
+    on: date
+    ref: str | None
+    actor: str
+
+
+@dataclass(frozen=True)
+class Stay:
+    """The cluster's current state since it entered it, with what happened in it."""
+
+    state: str
+    entered_on: date
+    marks: tuple[Mark, ...]  # standing milestone entries, in the order recorded
+    suspensions: tuple[tuple[date, date | None], ...]  # (start, end or None when open)
+
+    def last(self, name: str) -> Mark | None:
+        return next((m for m in reversed(self.marks) if m.name == name), None)
+
+    @property
+    def suspended(self) -> bool:
+        return bool(self.suspensions) and self.suspensions[-1][1] is None
+
+
+def stay(entries: Sequence[Noted], as_of: date | None = None) -> Stay | None:
+    """The current stay from a whole history: a suspension and its resume do not end it,
+    a reverted milestone drops out. `as_of`: only what had happened by then."""
+    state: str | None = None
+    entered = date.min
+    marks: list[Mark] = []
+    suspensions: list[tuple[date, date | None]] = []
+    for t in standing(entries):
+        if as_of is not None and t.effective_on > as_of:
+            break
+        mark = recorded(t)
+        if mark is not None:
+            if as_of is None or mark[1] <= as_of:
+                marks.append(Mark(mark[0], mark[1], t.ref, t.actor))
+        elif t.event == "suspend":
+            suspensions.append((t.effective_on, None))
+        elif t.event == "resume" and suspensions and suspensions[-1][1] is None:
+            start = suspensions[-1][0]
+            suspensions[-1] = (start, t.effective_on)
+            if t.to_state != state:  # resumed elsewhere: a new stay
+                state, entered, marks, suspensions = t.to_state, t.effective_on, [], []
+        elif t.from_state != t.to_state or t.event == "register":
+            state, entered, marks, suspensions = t.to_state, t.effective_on, [], []
+    if state is None:
+        return None
+    return Stay(state, entered, tuple(marks), tuple(suspensions))
+
+
+def _label(names: Sequence[str]) -> str:
+    return ", ".join(names) if names else "none"
+
+
+def check_record(
+    d: Definition, code: str, current: Stay, name: str, on: date, today: date
+) -> MilestoneDef:
+    """The milestone `name` may be recorded on `on` in the cluster's current stay, or a
+    refusal that says why."""
+    state = current.state
+    if current.suspended:
+        raise TransitionRefused(
+            f"cluster {code} is suspended: resume it before recording milestone {name}",
+            code, "suspended", EVENT, (),
+        )  # fmt: skip
+    sdef = d.state(state) if d.has_state(state) else None
+    m = sdef.milestone(name) if sdef else None
+    if sdef is None or m is None:
+        elsewhere = [s.name for s in d.states if s.milestone(name) is not None]
+        here = [x.name for x in sdef.milestones] if sdef else []
+        if elsewhere:
+            why = f"milestone {name} belongs to {elsewhere[0]}, and cluster {code} is in {state}"
+        else:
+            why = f"unknown milestone {name!r} for cluster {code} in {state}"
+        raise InvalidInput(f"{why} (milestones of {state}: {_label(here)})", field="milestone")
+    if on > today:
+        raise DateOutOfRange(
+            code, f"milestone date {clock.dmy(on)} is in the future (today is {clock.dmy(today)})"
+        )
+    if on < current.entered_on:
+        raise DateOutOfRange(
+            code,
+            f"milestone date {clock.dmy(on)} is before cluster {code} entered {state} "
+            f"on {clock.dmy(current.entered_on)}",
+        )
+    latest = max(current.marks, key=lambda k: k.on, default=None)
+    if latest is not None and on < latest.on:
+        raise DateOutOfRange(
+            code,
+            f"milestone date {clock.dmy(on)} is before {latest.name}, recorded for "
+            f"{clock.dmy(latest.on)}",
+        )
+    done = current.last(name)
+    if done is not None and not (m.pauses or m.resumes):
+        raise _refused(
+            code, state,
+            f"cluster {code} already has milestone {name} on {clock.dmy(done.on)}; "
+            "to correct it, revert that entry and record it again",
+        )  # fmt: skip
+    if not m.optional:
+        index = sdef.milestones.index(m)
+        after = [x.name for x in sdef.milestones[index + 1 :] if not x.optional]
+        later = [k for k in current.marks if k.name in after]
+        if later:
+            raise _refused(
+                code, state,
+                f"milestone {name} comes before {later[-1].name}, already recorded for "
+                f"cluster {code} on {clock.dmy(later[-1].on)}",
+            )  # fmt: skip
+    clock_of = m.pauses or m.resumes
+    if clock_of is not None:
+        open_since = _open_pause(sdef, current, clock_of)
+        if m.pauses and open_since is not None:
+            raise _refused(
+                code, state,
+                f"the clock of {clock_of} is already paused since {clock.dmy(open_since)}; "
+                f"record {_resumer(sdef, clock_of)} first",
+            )  # fmt: skip
+        if m.resumes and open_since is None:
+            raise _refused(
+                code, state,
+                f"the clock of {clock_of} is not paused: nothing for {name} to resume",
+            )  # fmt: skip
+    return m
+
+
+def _refused(code: str, state: str, message: str) -> TransitionRefused:
+    return TransitionRefused(message, code, state, EVENT, ())
+
+
+def _resumer(sdef: StateDef, clock_of: str) -> str:
+    return next(m.name for m in sdef.milestones if m.resumes == clock_of)
+
+
+def _pauses(sdef: StateDef, current: Stay, clock_of: str) -> list[tuple[date, date | None]]:
+    """The pauses of `clock_of`'s clock, in the order recorded; the last may be open."""
+    out: list[tuple[date, date | None]] = []
+    for mark in current.marks:
+        m = sdef.milestone(mark.name)
+        if m is None:
+            continue
+        if m.pauses == clock_of and (not out or out[-1][1] is not None):
+            out.append((mark.on, None))
+        elif m.resumes == clock_of and out and out[-1][1] is None:
+            out[-1] = (out[-1][0], mark.on)
+    return out
+
+
+def _open_pause(sdef: StateDef, current: Stay, clock_of: str) -> date | None:
+    pauses = _pauses(sdef, current, clock_of)
+    return pauses[-1][0] if pauses and pauses[-1][1] is None else None
+
+
+def due_date(
+    start: date,
+    value: int,
+    unit: str,
+    calendar: WorkCalendar,
+    pauses: Sequence[tuple[date, date]] = (),
+) -> date:
+    """The last day of a limit of `value` days or working days counted from `start`.
+
+    Days in (a, b] of a pause (a, b) do not count. A calendar-day limit ending on a
+    day off ends on the next working day instead.
+    """
+    day, left = start, value
+    while left:
+        day += timedelta(days=1)
+        if any(a < day <= b for a, b in pauses):
+            continue
+        if unit == "days" or calendar.is_working(day):
+            left -= 1
+    while not calendar.is_working(day):
+        day += timedelta(days=1)
+    return day
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """An open milestone with a legal limit, as the law counts it on `as_of`."""
+
+    milestone: str
+    counts_from: str
+    started_on: date
+    due_on: date
+    paused_days: int
+    days_left: int  # negative when overdue
+    working_days_left: int
+    responsible: str | None
+    limit: str  # e.g. "25d", "7wd"
+
+
+def _clipped(
+    spans: Sequence[tuple[date, date | None]], start: date, as_of: date
+) -> list[tuple[date, date]] | None:
+    """The spans after `start`, as closed intervals; None when one is still open."""
+    out: list[tuple[date, date]] = []
+    for a, b in spans:
+        if b is None:
+            return None
+        a = max(a, start)
+        if b > a:
+            out.append((a, b))
+    return out
+
+
+def open_deadlines(
+    d: Definition, current: Stay, as_of: date, calendar: WorkCalendar
+) -> list[Deadline]:
+    """The milestones of the current stay now running against a legal limit.
+
+    A milestone is open when its trigger is recorded and neither it nor a later
+    milestone of the order is. A clock still paused (the dossier is back with the
+    applicant) or a suspended cluster runs against no date, so has no row.
+    """
+    if current.suspended or not d.has_state(current.state):
+        return []
+    sdef = d.state(current.state)
+    names = [m.name for m in sdef.milestones]
+    done = {k.name for k in current.marks}
+    out: list[Deadline] = []
+    for i, m in enumerate(sdef.milestones):
+        if m.limit is None or m.counts_from is None or m.name in done:
+            continue
+        trigger = current.last(m.counts_from)
+        if trigger is None:
+            continue
+        if any(n in done and not sdef.milestones[j].optional for j, n in enumerate(names) if j > i):
+            continue  # skipped: the dossier has moved past it
+        pauses = _clipped(_pauses(sdef, current, m.name), trigger.on, as_of)
+        held = _clipped(current.suspensions, trigger.on, as_of)
+        if pauses is None or held is None:
+            continue
+        spans = pauses + held
+        due = due_date(trigger.on, m.limit.value, m.limit.unit, calendar, spans)
+        paused = sum((b - a).days for a, b in _merged(spans))
+        if due >= as_of:
+            wd = calendar.working_days(as_of, due)
+        else:
+            wd = -calendar.working_days(due, as_of)
+        out.append(
+            Deadline(
+                milestone=m.name, counts_from=m.counts_from, started_on=trigger.on, due_on=due,
+                paused_days=paused, days_left=(due - as_of).days, working_days_left=wd,
+                responsible=m.responsible, limit=str(m.limit),
+            )
+        )  # fmt: skip
+    return out
+
+
+def _merged(spans: Sequence[tuple[date, date]]) -> list[tuple[date, date]]:
+    """Overlapping pauses (a suspension while the dossier was returned) counted once."""
+    out: list[tuple[date, date]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def open_milestones(d: Definition, current: Stay) -> list[MilestoneDef]:
+    """The state's milestones neither recorded nor passed by a later one."""
+    if not d.has_state(current.state):
+        return []
+    sdef = d.state(current.state)
+    done = {k.name for k in current.marks}
+    ranks = [i for i, m in enumerate(sdef.milestones) if m.name in done and not m.optional]
+    last = max(ranks, default=-1)
+    return [
+        m
+        for i, m in enumerate(sdef.milestones)
+        if m.name not in done and i > last and not m.optional
+    ]
+
+
+def as_of_marks(entries: Sequence[Noted], names: Sequence[str], as_of: date) -> dict[str, date]:
+    """The date each of `names` was last recorded by `as_of`, in any stay: what a
+    report (Circular 14) asks of infrastructure milestones."""
+    out: dict[str, date] = {}
+    for t in standing(entries):
+        mark = recorded(t)
+        if mark is not None and mark[0] in names and mark[1] <= as_of:
+            out[mark[0]] = mark[1]
+    return out
+
+
+def paused_clocks(d: Definition, current: Stay) -> list[tuple[str, date]]:
+    """The clocks of the stay paused now (a dossier back with the applicant), and since."""
+    if not d.has_state(current.state):
+        return []
+    sdef = d.state(current.state)
+    out = []
+    for m in sdef.milestones:
+        since = _open_pause(sdef, current, m.name) if m.limit else None
+        if since is not None:
+            out.append((m.name, since))
+    return out
+
+
+@dataclass(frozen=True)
+class MilestoneStatus:
+    """A cluster's milestones for `cluster show`."""
+
+    recorded: tuple[tuple[str, date], ...]  # in this stay, in the order recorded
+    open: tuple[str, ...]  # neither recorded nor passed by a later one
+    paused: tuple[tuple[str, date], ...]  # clocks paused now, and since when
+    deadlines: tuple[Deadline, ...]
+
+    @property
+    def next_due(self) -> Deadline | None:
+        return min(self.deadlines, key=lambda x: (x.due_on, x.milestone), default=None)
+
+
+def status(
+    d: Definition,
+    entries: Sequence[Noted],
+    as_of: date,
+    calendar: WorkCalendar | None = None,
+) -> MilestoneStatus:
+    current = stay(entries, as_of)
+    if current is None:
+        return MilestoneStatus((), (), (), ())
+    calendar = calendar or WorkCalendar()
+    return MilestoneStatus(
+        recorded=tuple((m.name, m.on) for m in current.marks),
+        open=tuple(m.name for m in open_milestones(d, current)),
+        paused=tuple(paused_clocks(d, current)),
+        deadlines=tuple(open_deadlines(d, current, as_of, calendar)),
+    )
