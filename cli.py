@@ -502,7 +502,11 @@ def write_page(env: Env, out: str, as_of: date | None, lang: str) -> str:
     from workflow.html_page import render
 
     targets = services.page_targets(env.uow(readonly=True), as_of=as_of, lang=lang)
-    page = render(services.dashboard(env.uow(readonly=True), as_of=as_of, targets=targets), lang)
+    deadlines = services.page_deadlines(env.uow(readonly=True), as_of=as_of)
+    board = services.dashboard(
+        env.uow(readonly=True), as_of=as_of, deadlines=deadlines, targets=targets
+    )
+    page = render(board, lang)
     return _write_whole(out, page)
 
 

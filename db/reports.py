@@ -57,7 +57,7 @@ _IRREGULAR_HISTORIES = (
 )  # fmt: skip
 _ALL_HISTORIES = (
     select(C.code, C.name, C.locality, C.workflow_id, T.event, T.from_state, T.to_state,
-           T.effective_on, T.actor, T.ref)
+           T.effective_on, T.actor, T.ref, T.data)
     .join(tables.clusters, C.id == T.cluster_id)
     .order_by(T.cluster_id, T.seq)
     .execution_options(yield_per=BATCH)

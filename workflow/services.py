@@ -38,8 +38,8 @@ __all__ = [
     "ClusterView", "Dashboard", "DeadlineItem", "ExportRow", "NewCluster", "Step", "TargetItem",
     "advance", "amend", "apply_steps", "backtest", "cancel", "dashboard", "export_clusters",
     "forecast", "history", "import_clusters", "install_targets", "list_clusters", "migrate",
-    "page_targets", "register", "resume", "revert", "send_back", "show", "stored_targets",
-    "suspend", "target_report",
+    "page_deadlines", "page_targets", "register", "resume", "revert", "send_back", "show",
+    "stored_targets", "suspend", "target_report",
 ]  # fmt: skip
 
 
@@ -615,4 +615,14 @@ def page_targets(
     return [
         TargetItem(t.label, t.kind, t.by, t.status, t.probability, t.deciding)
         for t in target_report(uow, as_of=as_of, lang=lang)
+    ]
+
+
+def page_deadlines(uow: UnitOfWork, *, as_of: date | None = None) -> list[DeadlineItem]:
+    """Every open milestone with a legal limit, as the supervisors' page lists them."""
+    from .deadlines import deadlines
+
+    return [
+        DeadlineItem(d.code, d.name, d.state, d.milestone, d.due_on, d.days_left, d.responsible)
+        for d in deadlines(uow, as_of=as_of)
     ]

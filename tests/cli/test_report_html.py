@@ -155,3 +155,26 @@ def test_demo_writes_its_page(tmp_path) -> None:
     assert funnel(text) == {"planned": 4, "planning_compliant": 0, "establishment": 8,
                             "investment_approval": 0, "infrastructure": 3, "operating": 0,
                             "suspended": 0, "cancelled": 0}  # fmt: skip
+
+
+def test_the_page_shows_recorded_deadlines_and_installed_targets(ccn, tmp_path) -> None:
+    add(ccn, "HT1", since="2026-02-02")
+    r = ccn("milestone", "HT1", "first_application", "--on", "2026-02-10")
+    assert r.exit_code == 0, r.stderr
+    out = tmp_path / "p.html"
+    assert ccn("report", "html", "--out", str(out)).exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    # notice_published is due 5 working days after 10/02/2026, counted past Tết.
+    assert re.findall(r'data-deadline-code="([^"]+)"', page) == ["HT1"]
+    assert re.search(r'<section[^>]*id="targets"[^>]*data-available="false"', page)
+    targets = tmp_path / "t.toml"
+    targets.write_text(
+        '[targets]\nname = "t"\nversion = "1"\n\n[[target]]\nname = "one"\nkind = "count"\n'
+        'state = "establishment"\nat_least = 1\nby = "2026-12-31"\n',
+        encoding="utf-8",
+    )
+    r = ccn("targets", "install", str(targets))
+    assert r.exit_code == 0, r.stderr
+    assert ccn("report", "html", "--out", str(out)).exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    assert re.findall(r'data-target="([^"]+)" data-status="(\w+)"', page) == [("one", "met")]
