@@ -289,7 +289,7 @@ def test_demo_builds_its_own_database(tmp_path) -> None:
     assert out.startswith("Demo portfolio: Lạng Sơn, 15 clusters.\n")
     assert "Cụm công nghiệp Hợp Thành 1" in out
     assert f"Demo database: {tmp_path / 'demo.db'}" in out
-    deadlines = out.split("Legal deadlines on 31/12/2025:")[1].split("Demo database")[0]
+    deadlines = out.split("Legal deadlines on 31/12/2025:")[1].split("Targets on")[0]
     assert [line.split()[0] for line in deadlines.splitlines()[3:] if line.strip()] == [
         "TD1", "HD1", "VQ1"]  # fmt: skip
     stalled = out.split("Stalled on 31/12/2025:")[1].split("Steps on")[0].splitlines()
