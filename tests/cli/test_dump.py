@@ -136,7 +136,7 @@ def test_the_file_is_json_lines_with_every_column(ccn: Ccn, tmp_path: Path, db_u
     ok(ccn("db", "dump", str(tmp_path / "x.jsonl")))
     lines = [json.loads(line) for line in (tmp_path / "x.jsonl").read_text().splitlines()]
     header = lines[0]
-    assert (header["kind"], header["format"], header["schema"]) == ("ccn-dump", 1, "0009")
+    assert (header["kind"], header["format"], header["schema"]) == ("ccn-dump", 1, "0007")
     kinds = [line["kind"] for line in lines]
     assert kinds == sorted(kinds, key=["ccn-dump", "workflow", "user", "user_change",
                                        "cluster", "entry", "targets", "end"].index)  # fmt: skip

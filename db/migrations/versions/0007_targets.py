@@ -1,6 +1,6 @@
 """Province targets: each installed targets file, append-only, one text per version.
 
-Revision ID: 0009
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-28
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 TS = sa.DateTime(timezone=True)
 
-revision = "0009"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
