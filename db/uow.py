@@ -14,6 +14,7 @@ from . import schema
 from .audit import SqlAuditQueries
 from .engine import cache_of, describe, read_only
 from .errors import storage_error
+from .indicators import SqlIndicatorStore
 from .reports import SqlReportQueries
 from .repository import SqlClusterRepository, SqlDefinitionStore
 from .users import SqlUserDirectory
@@ -25,6 +26,7 @@ class SqlUnitOfWork:
     reports: SqlReportQueries
     users: SqlUserDirectory
     audit: SqlAuditQueries
+    indicators: SqlIndicatorStore
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self.engine = engine
@@ -53,6 +55,7 @@ class SqlUnitOfWork:
         self.clusters = SqlClusterRepository(self.conn, self.definitions, self.users.known)
         self.reports = SqlReportQueries(self.conn)
         self.audit = SqlAuditQueries(self.conn)
+        self.indicators = SqlIndicatorStore(self.conn)
         return self
 
     def __exit__(

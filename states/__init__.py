@@ -1,6 +1,6 @@
 """Workflow definitions as versioned data (standard library only)."""
 
-from .definition import ROLES, UNITS, Definition, EventDef, StateDef, Threshold
+from .definition import ROLES, UNITS, Definition, EstablishmentTest, EventDef, StateDef, Threshold
 from .loader import (
     DefinitionError,
     default_definition,
@@ -14,6 +14,7 @@ __all__ = [
     "UNITS",
     "Definition",
     "DefinitionError",
+    "EstablishmentTest",
     "EventDef",
     "StateDef",
     "Threshold",

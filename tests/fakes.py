@@ -20,9 +20,11 @@ from types import TracebackType
 from typing import Any, Self
 
 from states import Definition
+from workflow.attributes import ATTRIBUTES
 from workflow.clock import now, start_of
 from workflow.errors import ConcurrentChange, StorageError
 from workflow.identity import name_key
+from workflow.indicators import IndicatorRecord
 from workflow.model import Cluster, Transition, User, UserChange
 from workflow.ports import ChainHead, ClusterHistory, LogFilter, Position, StoredDefinition
 from workflow.stepclock import IRREGULAR
@@ -43,6 +45,7 @@ class _Data:
     histories: dict[str, list[Transition]] = field(default_factory=dict)  # by code key
     users: dict[str, User] = field(default_factory=dict)  # by name key
     changes: list[UserChange] = field(default_factory=list)
+    indicators: list[IndicatorRecord] = field(default_factory=list)
 
     def copy(self) -> _Data:
         snapshot = copy.copy(self)
@@ -51,6 +54,7 @@ class _Data:
         snapshot.histories = {k: list(v) for k, v in self.histories.items()}
         snapshot.users = dict(self.users)
         snapshot.changes = list(self.changes)
+        snapshot.indicators = list(self.indicators)
         return snapshot
 
 
@@ -71,6 +75,7 @@ class FakeDatabase:
             *(("entry", t) for entries in d.histories.values() for t in entries),
             *(("user", u) for u in d.users.values()),
             *(("user_change", c) for c in d.changes),
+            *(("indicator", r) for r in d.indicators),
         ]
 
 
@@ -86,6 +91,7 @@ class FakeUnitOfWork:
         self.reports = FakeReportQueries(self.data)
         self.users = FakeUserDirectory(self.data, self.db)
         self.audit = FakeAuditQueries(self.data)
+        self.indicators = FakeIndicatorStore(self.data)
         return self
 
     def __exit__(
@@ -107,7 +113,8 @@ class FakeUnitOfWork:
         self._rebind()
 
     def _rebind(self) -> None:
-        for port in (self.definitions, self.clusters, self.reports, self.users, self.audit):
+        for port in (self.definitions, self.clusters, self.reports, self.users, self.audit,
+                     self.indicators):  # fmt: skip
             port.data = self.data
 
 
@@ -209,11 +216,7 @@ class FakeClusterRepository:
     def set_attributes(self, cluster: Cluster) -> None:
         key = code_key(cluster.code)
         self.data.clusters[key] = replace(
-            self.data.clusters[key],
-            name=cluster.name,
-            locality=cluster.locality,
-            area_ha=cluster.area_ha,
-            developer=cluster.developer,
+            self.data.clusters[key], **{k: getattr(cluster, k) for k in ATTRIBUTES}
         )
 
     def repin(self, cluster: Cluster) -> None:
@@ -349,8 +352,7 @@ class FakeAuditQueries:
 
     def chains(self) -> Iterator[tuple[ChainHead, list[Transition]]]:
         for key, c in self.data.clusters.items():
-            attributes = {"name": c.name, "locality": c.locality, "area_ha": c.area_ha,
-                          "developer": c.developer}  # fmt: skip
+            attributes = {k: getattr(c, k) for k in ATTRIBUTES}
             sha = self.data.definitions[c.workflow][0].sha256
             head = ChainHead(c.code, c.workflow, c.state, c.suspended_from, c.last_seq,
                              c.head_hash, c.since, c.since_on, attributes, sha)  # fmt: skip
@@ -396,3 +398,27 @@ class FakeAuditQueries:
             if f.event and t.event != f.event:
                 continue
             yield t
+
+
+class FakeIndicatorStore:
+    def __init__(self, data: _Data) -> None:
+        self.data = data
+
+    def last(self) -> IndicatorRecord | None:
+        return max(self.data.indicators, key=lambda r: r.seq, default=None)
+
+    def add(self, records: Sequence[IndicatorRecord]) -> None:
+        taken = {r.seq for r in self.data.indicators}
+        for r in records:
+            if r.seq in taken:
+                raise StorageError(f"duplicate indicator seq {r.seq}")  # the unique index
+            taken.add(r.seq)
+            self.data.indicators.append(r)
+
+    def all(self, period: str | None = None, code: str | None = None) -> list[IndicatorRecord]:
+        return sorted(
+            (r for r in self.data.indicators
+             if (period is None or r.period == period)
+             and (code is None or code_key(r.code) == code_key(code))),
+            key=lambda r: r.seq,
+        )  # fmt: skip

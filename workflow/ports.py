@@ -11,6 +11,7 @@ from typing import Any, NamedTuple, Protocol, Self
 
 from states import Definition
 
+from .indicators import IndicatorRecord
 from .model import Cluster, Transition, User, UserChange
 from .stepclock import Entry
 
@@ -167,7 +168,7 @@ class ChainHead:
     head_hash: str
     since: datetime | None = None
     since_on: date | None = None
-    attributes: dict[str, Any] | None = None  # name, locality, area_ha, developer as stored
+    attributes: dict[str, Any] | None = None  # attributes.ATTRIBUTES as stored
     workflow_sha256: str | None = None  # of the definition the row points at
     keys: tuple[str, str | None, str] | None = None  # code_key, locality_key, search_key
 
@@ -200,6 +201,18 @@ class AuditQueries(Protocol):
     def log(self, f: LogFilter) -> Iterator[Transition]: ...
 
 
+class IndicatorStore(Protocol):
+    """Form 02 records: append-only, one hash chain in `seq` order (workflow/indicators.py)."""
+
+    def last(self) -> IndicatorRecord | None:
+        """The record with the highest seq, which the next one links to."""
+
+    def add(self, records: Sequence[IndicatorRecord]) -> None: ...
+
+    def all(self, period: str | None = None, code: str | None = None) -> list[IndicatorRecord]:
+        """Records by seq; `code` matches ignoring case."""
+
+
 class UnitOfWork(Protocol):
     # Read-only, so that an implementation may declare its own concrete stores.
     @property
@@ -212,6 +225,8 @@ class UnitOfWork(Protocol):
     def users(self) -> UserDirectory: ...
     @property
     def audit(self) -> AuditQueries: ...
+    @property
+    def indicators(self) -> IndicatorStore: ...
 
     def __enter__(self) -> Self: ...
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from states import Definition, default_definition
 
 from . import clock, rules
 from .access import authorize
-from .attributes import ATTRIBUTES, facts_from
+from .attributes import ATTRIBUTES, LATER_FACTS, facts_from
 from .batch import collector_paused
 from .commands import NewCluster, Step
 from .engine import engine_for
@@ -28,7 +29,14 @@ from .errors import (
 from .model import Cluster, Transition
 from .ports import StoredDefinition, UnitOfWork
 from .stepclock import Entry, clock_on, standing
-from .validate import clean_area, clean_code, clean_text, code_key
+from .validate import (
+    check_land,
+    clean_area,
+    clean_attribute,
+    clean_code,
+    clean_text,
+    code_key,
+)
 
 __all__ = [
     "ClusterView", "ExportRow", "NewCluster", "Step", "advance", "amend", "apply_steps", "cancel",
@@ -179,7 +187,11 @@ def _row_problems(d: Definition, new: NewCluster, now: datetime, skip: set[str])
     check("developer", lambda: clean_text(new.developer, "developer"))
     ref = check("ref", lambda: clean_text(new.ref, "ref"))
     note = check("note", lambda: clean_text(new.note, "note"))
-    check("area_ha", lambda: clean_area(new.area_ha))
+    area = check("area_ha", lambda: clean_area(new.area_ha))
+    for fact in LATER_FACTS:
+        value = check(fact, partial(clean_attribute, fact, getattr(new, fact)))
+        if fact == "industrial_land_ha" and "area_ha" not in skip:
+            check(fact, partial(check_land, area, value))
     state = (new.state or "").strip() or d.initial
     check("state", lambda: _known_state(d, state))
     if new.resumes_to:
@@ -408,9 +420,7 @@ _EDIT_FLAGS = tuple(f"--{a.replace('_', '-')}" for a in ATTRIBUTES)
 def _attribute(name: str, value: str | None) -> str | float | None:
     if name not in ATTRIBUTES:
         raise InvalidInput(f"unknown attribute {name!r}", field=name)
-    if name == "area_ha":
-        return clean_area(value)
-    return clean_text(value, name, required=name == "name")
+    return clean_attribute(name, value)
 
 
 def migrate(uow: UnitOfWork, code: str, *, to: str, actor: str, reason: str) -> Transition:
