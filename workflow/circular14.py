@@ -130,7 +130,7 @@ def _area(items: Iterable[Standing]) -> tuple[float, int]:
     """(total area, clusters without one)."""
     listed = list(items)
     return (
-        round(sum(s.cluster.area_ha or 0.0 for s in listed), 2),
+        round(float(sum(s.cluster.area_ha or 0.0 for s in listed)), 2),
         sum(s.cluster.area_ha is None for s in listed),
     )
 
@@ -161,7 +161,8 @@ class _Values:
         chosen = self.clusters if items is None else list(items)
         found = [v for s in chosen if (r := self.record(s)) and (v := r.get(field)) is not None]
         if not found:
-            self.out[no] = (None, NO_FORM02)
+            reason = NO_FORM02 if not self.records else f"no data: {field} not given in Form 02"
+            self.out[no] = (None, reason)
             return
         total = sum(found)
         value = total if isinstance(total, int) else round(total, digits)
@@ -235,7 +236,7 @@ def compute(
     land_known = [s for s in ops if s.cluster.industrial_land_ha is not None]
     unknown = len(ops) - len(land_known)
     v.out["17"] = (
-        round(sum(s.cluster.industrial_land_ha or 0.0 for s in land_known), 2),
+        round(float(sum(s.cluster.industrial_land_ha or 0.0 for s in land_known)), 2),
         f"{unknown} operating cluster(s) without industrial land" if unknown else "",
     )
     v.form02("18", "leased_ha", ops)

@@ -129,11 +129,13 @@ def import_rows(
     actor: str,
     dry_run: bool = False,
     source: str | None = None,
+    problems: Sequence[str] = (),
 ) -> ImportResult:
-    """Record every row (code, period, fields, note), or none if any row is wrong."""
+    """Record every row (code, period, fields, note), or none if any row is wrong;
+    `problems` are those found reading the file."""
     who = _actor(actor)
-    found: list[str] = []
-    if not rows:
+    found: list[str] = list(problems)
+    if not rows and not found:
         found.append("no indicator rows in the file")
     with uow:
         authorize(uow, default_definition(), who, EVENT)
@@ -144,7 +146,7 @@ def import_rows(
         seen: dict[tuple[str, str], int] = {}
         for line, row in rows:
             mine: list[str] = []
-            code = str(row.get("code") or "").strip()
+            code = _cell_text(row.get("code"))
             cluster = uow.clusters.get(code) if code else None
             if not code:
                 mine.append("code is required")
@@ -152,7 +154,7 @@ def import_rows(
                 mine.append(f"unknown cluster {code!r}")
             period = None
             try:
-                period = parse_period(str(row.get("period") or ""))
+                period = parse_period(_cell_text(row.get("period")))
             except CcnError as exc:
                 mine.append(str(exc))
             values, problems = _cleaned({k: row.get(k) for k in FIELD_NAMES if k in row})
@@ -185,12 +187,20 @@ def import_rows(
             latest.by_key[(code_key(cluster.code), period.name)] = last = r
             prepared.append(r)
         if found:
+            found.sort(key=_line)
             raise ImportRejected(found)
         if dry_run:
             return ImportResult(len(prepared), unchanged)
         uow.indicators.add(prepared)
         uow.commit()
     return ImportResult(len(prepared), unchanged)
+
+
+def _cell_text(value: Any) -> str:
+    """A spreadsheet cell as text: Excel keeps 2026 typed in a cell as the number 2026.0."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if value is None else str(value).strip()
 
 
 def _text(value: Any) -> str | None:
@@ -213,3 +223,64 @@ def list_records(
     if not versions:
         records = list(Latest.of(records).by_key.values())
     return sorted(records, key=lambda r: (code_key(r.code), parse_period(r.period), r.version))
+
+
+def _line(problem: str) -> int:
+    head = problem.split(":")[0]
+    return int(head.split()[-1]) if head.startswith("line ") else 0
+
+
+COLUMNS = ("code", "period", *FIELD_NAMES, "note")
+
+
+def read_file(data: bytes, name: str) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
+    """A developer's Form 02 file, CSV (UTF-8) or XLSX: (line, row) pairs and the problems
+    of lines that could not be read. A bad header refuses the whole file."""
+    if data[:2] == b"PK" or name.lower().endswith(".xlsx"):
+        from .xlsx import read_rows
+
+        header, cells = read_rows(data, name)
+        _check_header(header)
+        return [(n, dict(zip(header, values, strict=True))) for n, values in cells], []
+    import csv
+    import io
+
+    from .csvio import restore
+
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"file is not UTF-8 (bad byte at offset {exc.start}); save it as 'CSV UTF-8'"
+        ) from None
+    if not text.strip():
+        raise InvalidInput("file is empty; expected a header line: " + ",".join(COLUMNS))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip().lower() for h in next(reader)]
+    _check_header(header)
+    rows: list[tuple[int, dict[str, Any]]] = []
+    problems: list[str] = []
+    for fields in reader:
+        if not "".join(fields).strip():
+            continue
+        if len(fields) != len(header):
+            problems.append(
+                f"line {reader.line_num}: expected {len(header)} fields, found {len(fields)}"
+            )
+            continue
+        rows.append((reader.line_num, dict(zip(header, map(restore, fields), strict=True))))
+    return rows, problems
+
+
+def _check_header(header: list[str]) -> None:
+    expected = f"expected columns: {','.join(COLUMNS)}"
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown:
+        shown = ", ".join(repr(u[:40]) for u in unknown)
+        raise InvalidInput(f"line 1: unknown column(s) {shown}; {expected}")
+    missing = [c for c in ("code", "period") if c not in header]
+    if missing:
+        raise InvalidInput(f"line 1: missing column(s) {', '.join(missing)}; {expected}")
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise InvalidInput(f"line 1: duplicate column(s) {', '.join(dupes)}")
