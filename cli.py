@@ -832,9 +832,22 @@ def demo(directory: str | None) -> None:
     click.echo(f"\nSteps on {on}:")
     steps = bottlenecks(env.uow(readonly=True), as_of=DEMO_AS_OF)
     env.emit(steps.states, "STEPS", "table")
-    click.echo(f"{bottleneck_line(steps, 'en')}\n\nDemo database: {path}\n"
+    click.echo(bottleneck_line(steps, "en"))
+    from workflow.circular14 import circular14
+    from workflow.demo import DEMO_PERIOD
+    from workflow.xlsx import form as write_form
+
+    report = circular14(env.uow(readonly=True), period=DEMO_PERIOD)
+    click.echo(f"\nCircular 14, Form 04, {DEMO_PERIOD} (Form 02 figures invented for the demo):")
+    env.emit([r for r in report.rows if r.no in ("15", "15.1", "19", "20", "22")], "FORM",
+             "table")  # fmt: skip
+    workbook = path.parent / f"circular14-{DEMO_PERIOD}.xlsx"
+    with open(workbook, "wb") as fh:
+        write_form(report, fh)
+    click.echo(f"\nDemo database: {path}\n"
                f"Explore it, e.g.: ccn --db {path} history HT1\n"
-               f"                  ccn --db {path} report stalled --as-of 30/06/2025")  # fmt: skip
+               f"                  ccn --db {path} report stalled --as-of 30/06/2025\n"
+               f"Circular 14 report: {workbook}")  # fmt: skip
 
 
 def main() -> None:

@@ -13,6 +13,9 @@ Create Date: 2026-11-28
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -21,7 +24,7 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-FACTS = {
+FACTS: dict[str, Callable[[], Any]] = {
     "industrial_land_ha": sa.Float,
     "developer_kind": lambda: sa.String(20),
     "kind": lambda: sa.String(20),
