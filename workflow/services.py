@@ -188,15 +188,14 @@ def _row_problems(d: Definition, new: NewCluster, now: datetime, skip: set[str])
     ref = check("ref", lambda: clean_text(new.ref, "ref"))
     note = check("note", lambda: clean_text(new.note, "note"))
     area = check("area_ha", lambda: clean_area(new.area_ha))
-    for fact in LATER_FACTS:
-        value = check(fact, partial(clean_attribute, fact, getattr(new, fact)))
-        if fact == "industrial_land_ha" and "area_ha" not in skip:
-            check(fact, partial(check_land, area, value))
+    facts = {f: check(f, partial(clean_attribute, f, getattr(new, f))) for f in LATER_FACTS}
     state = (new.state or "").strip() or d.initial
     check("state", lambda: _known_state(d, state))
     if new.resumes_to:
         check("resumes_to", lambda: _resumable(d, state, new.resumes_to or ""))
     check("since", lambda: rules.effective((new.code or "").strip(), new.since, now))
+    if not skip & {"area_ha", "industrial_land_ha"}:
+        check("industrial_land_ha", partial(check_land, area, facts["industrial_land_ha"]))
     if not skip & {"state", "resumes_to", "ref", "note"}:
         entered, shown = new.resumes_to or state, code or (new.code or "").strip()
         check("ref", lambda: rules.require_fields(d, shown, "register", entered, ref, note))
