@@ -246,7 +246,8 @@ def test_occupancy_and_the_establishment_test(ccn: Ccn) -> None:
 def test_circular14_in_every_format_and_xlsx_read_back(ccn: Ccn, tmp_path: Path) -> None:
     portfolio(ccn)
     ok(ccn("indicators", "record", "HT1", "--period", "2026H1", "--leased-ha", "12.5",
-           "--projects", "3", "--employees", "1250", "--investment-approved-bn", "1234.5"))  # fmt: skip
+           "--projects", "3", "--employees", "1250",
+           "--investment-approved-bn", "1234.5"))  # fmt: skip
     r = ok(ccn("report", "circular14", "--period", "2026H1", "--format", "json"))
     rows = json.loads(r.stdout)
     assert isinstance(rows, list) and len(rows) == 38
