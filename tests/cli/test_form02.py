@@ -11,6 +11,7 @@ from freezegun import freeze_time
 from openpyxl import Workbook, load_workbook
 
 from ..conftest import FROZEN_NOW, Ccn, dump, raw_sql
+from .test_identity import logins, pg_url  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(autouse=True)
@@ -334,3 +335,33 @@ def test_demo_writes_the_circular14_workbook(tmp_path: Path) -> None:
     values = {ws.cell(row=i, column=1).value: ws.cell(row=i, column=4).value
               for i in range(7, 45)}  # fmt: skip
     assert (values["15"], values["15.1"], values["20"], values["22"]) == (3, 3, 11, 11)
+
+
+FORGED_RECORD = (
+    "INSERT INTO indicators (seq, code, code_key, period, version, data, actor, db_user, "
+    "recorded_at, prev_hash, hash, canon) VALUES (9, 'PG1', 'PG1', '2026H1', 9, '{{}}', "
+    "'{actor}', 'lan', now(), repeat('0', 64), repeat('0', 64), 1)"
+)
+
+
+def test_pg_a_team_login_records_form02_as_itself(logins, pg_url) -> None:  # noqa: F811
+    from sqlalchemy.exc import DBAPIError
+
+    from .test_identity import login_sql, run
+
+    lan = logins["lan"]
+    assert run(lan, "cluster", "add", "PG1", "--name", "Cụm PG1").exit_code == 0
+    r = run(lan, "indicators", "record", "PG1", "--period", "2026H1", "--projects", "2")
+    assert (r.exit_code, r.stderr) == (0, "")
+    [record] = json.loads(run(lan, "indicators", "list", "--format", "json").stdout)
+    assert (record["actor"], record["projects"]) == ("lan", 2)
+    r = run(logins["stranger"], "indicators", "record", "PG1", "--period", "2026H1",
+            "--projects", "3", actor="lan")  # fmt: skip
+    assert r.stderr.startswith("Error: database login stranger is not mapped to a ccn user")
+    with pytest.raises(DBAPIError, match="login lan may not record as sup"):
+        login_sql(pg_url, "lan", FORGED_RECORD.format(actor="sup"))
+    with pytest.raises(DBAPIError, match="permission denied for table indicators"):
+        login_sql(pg_url, "lan", "UPDATE indicators SET data = '{}'")
+    assert run(lan, "audit", "verify").stdout == (
+        "OK: 1 clusters, 1 transitions verified\nOK: 1 Form 02 indicator records verified\n"
+    )
