@@ -133,6 +133,15 @@ def occupancy(
     return OccupancyReport(day, rows, by_place, t)
 
 
+def cluster_occupancy(
+    uow: UnitOfWork, *, as_of: date | None = None, locality: str | None = None
+) -> list[ClusterOccupancy]:
+    """Per-cluster occupancy on `as_of` (today), in a unit of work of its own: for
+    dashboards and coverage targets. `occupancy_pct` is None where a figure is missing."""
+    with uow:
+        return occupancy_rows(uow, as_of or clock.today(), locality)
+
+
 def locality_test(
     uow: UnitOfWork, locality: str | None, as_of: date | None = None
 ) -> LocalityOccupancy:
