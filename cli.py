@@ -457,8 +457,12 @@ def report_funnel(env: Env, as_of: str | None, locality: str | None, fmt: str) -
 @cmd(report, "occupancy")
 @click.option("--as-of", help="Figures from the latest Form 02 period ended by this date.")
 @click.option("--locality", help=LOCALITY_HELP)
+@click.option("--by", type=click.Choice(["cluster", "locality"]), default="cluster",
+              show_default=True, help="CSV only: one row per cluster or per locality "
+              "(tables, JSON and XLSX give both).")  # fmt: skip
 @fmt_option()
-def report_occupancy(env: Env, as_of: str | None, locality: str | None, fmt: str) -> None:
+def report_occupancy(env: Env, as_of: str | None, locality: str | None, by: str,
+                     fmt: str) -> None:  # fmt: skip
     """Occupancy per cluster and per locality, with the Decree 32 Art. 8.1(c) test."""
     from workflow import render, views
     from workflow.occupancy import occupancy
@@ -473,19 +477,18 @@ def report_occupancy(env: Env, as_of: str | None, locality: str | None, fmt: str
         return view_sheets([("clusters", report.clusters, views.OCCUPANCY),
                             ("localities", report.localities, views.LOCALITY_OCCUPANCY)],
                            sys.stdout.buffer)  # fmt: skip
-    if fmt == "table":
-        click.echo(f"Occupancy on {report.as_of:%d/%m/%Y} (Decree 32 Art. 2.7):")
+    if fmt == "csv":
+        if by == "cluster":
+            return env.emit(report.clusters, "OCCUPANCY", fmt)
+        return env.emit(report.localities, "LOCALITY_OCCUPANCY", fmt)
+    t = report.test
+    click.echo(f"Occupancy on {report.as_of:%d/%m/%Y} (Decree 32 Art. 2.7):")
     env.emit(report.clusters, "OCCUPANCY", fmt)
-    if fmt == "table":
-        t = report.test
-        click.echo(f"\nLocalities (Art. 8.1(c): {t.average} average > {t.min_occupancy_pct:g}% "
-                   f"or unleased <= {t.max_unleased_ha:g} ha):")  # fmt: skip
-    else:
-        click.echo()  # CSV: the localities follow after one blank line
+    click.echo(f"\nLocalities (Art. 8.1(c): {t.average} average > {t.min_occupancy_pct:g}% "
+               f"or unleased <= {t.max_unleased_ha:g} ha):")  # fmt: skip
     env.emit(report.localities, "LOCALITY_OCCUPANCY", fmt)
-    if fmt == "table":
-        for row in report.localities:
-            click.echo(views.establishment_line(row))
+    for row in report.localities:
+        click.echo(views.establishment_line(row))
 
 
 @cmd(report, "circular14")

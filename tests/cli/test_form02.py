@@ -239,6 +239,11 @@ def test_occupancy_and_the_establishment_test(ccn: Ccn) -> None:
     assert ("art_8_1_c:     Cao Lộc may establish another cluster (simple average occupancy "
             "50% <= 50%, unleased 20 ha <= 100 ha; 1 established cluster(s) without figures "
             "left out)\n") in card  # fmt: skip
+    by_place = ok(ccn("report", "occupancy", "--format", "csv", "--by", "locality")).stdout
+    assert by_place.splitlines()[1].startswith("Cao Lộc,2,1,50.0,50.0,40.0,20.0,20.0,True,")
+    by_cluster = ok(ccn("report", "occupancy", "--format", "csv")).stdout.splitlines()
+    assert by_cluster[2] == "HT1,Cụm công nghiệp Hợp Thành 1,Cao Lộc,infrastructure,True,40.0,"\
+                            "20.0,50.0,5,300,2025"  # fmt: skip
     table = ok(ccn("report", "occupancy")).stdout
     assert table.splitlines()[0] == "Occupancy on 02/03/2026 (Decree 32 Art. 2.7):"
     assert all(len(line) <= 80 for line in table.splitlines()[:-1])
