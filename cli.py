@@ -154,7 +154,8 @@ def _date(value: str | None) -> date | None:
 
 
 def fmt_option(*choices: str, default: str = "table") -> Any:
-    return click.option("--format", "fmt", type=click.Choice(choices or ("table", "json", "csv")),
+    choices = choices or ("table", "json", "csv", "xlsx")
+    return click.option("--format", "fmt", type=click.Choice(choices),
                         default=default, show_default=True, help="Output format.")  # fmt: skip
 
 
@@ -226,6 +227,20 @@ cluster = group("cluster", "Register, list, show, edit, import and export cluste
 @click.option("--locality", help="Commune, former district or other locality (free text).")
 @click.option("--area-ha", help="Area in hectares.")
 @click.option("--developer", help="Infrastructure developer (chủ đầu tư).")
+@click.option(
+    "--industrial-land-ha", help="Industrial land for lease under the detailed plan (ha)."
+)
+@click.option(
+    "--developer-kind",
+    type=click.Choice(["enterprise", "public", "none"]),
+    help="Who develops the infrastructure: an enterprise, a public body, or none yet.",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["general", "craft_village", "specialised"]),
+    help="Cluster kind (specialised: at least 60% of industrial land for one industry).",
+)
+@click.option("--industries", help="Main industries, from the establishment decision.")
 @click.option("--state", help="Register directly in this state (existing portfolios).")
 @click.option("--since", help="Date the cluster entered that state (YYYY-MM-DD or DD/MM/YYYY).")
 @click.option("--ref", help="Document reference, e.g. 'QĐ 1689/QĐ-UBND'.")
@@ -244,8 +259,9 @@ def cluster_add(env: Env, code: str, since: str | None, **fields: Any) -> None:
 def cluster_import(env: Env, file: str, dry_run: bool) -> None:
     """Register clusters from a CSV file, all or nothing.
 
-    Header: code,name,locality,area_ha,developer,state,since,ref,resumes_to (code and
-    name required). UTF-8, with or without BOM.
+    Header: code,name,locality,area_ha,developer,state,since,ref,resumes_to and optionally
+    industrial_land_ha,developer_kind,kind,industries (code and name required). UTF-8,
+    with or without BOM.
     """
     from workflow.csvio import read_clusters
 
@@ -274,9 +290,14 @@ def cluster_list(env: Env, fmt: str, **filters: Any) -> None:
 @click.option("--locality", help="New locality; an empty text clears it.")
 @click.option("--area-ha", help="New area in hectares; an empty text clears it.")
 @click.option("--developer", help="New infrastructure developer; an empty text clears it.")
+@click.option("--industrial-land-ha", help="New industrial land (ha); an empty text clears it.")
+@click.option("--developer-kind", help="enterprise, public or none; an empty text clears it.")
+@click.option("--kind", help="general, craft_village or specialised; an empty text clears it.")
+@click.option("--industries", help="New main industries; an empty text clears it.")
 @click.option("--reason", required=True, help="Why, e.g. the decision that changed it.")
 def cluster_edit(env: Env, code: str, reason: str, **given: str | None) -> None:
-    """Change a cluster's name, locality, area or developer (recorded in its history)."""
+    """Change a cluster's name, locality, area, developer or other facts (recorded in its
+    history)."""
     import json
 
     changes = {k: v for k, v in given.items() if v is not None}
@@ -302,16 +323,18 @@ def cluster_migrate(env: Env, code: str, to: str, reason: str) -> None:
 def cluster_show(env: Env, code: str, fmt: str) -> None:
     """Show one cluster and what can happen to it next."""
     from workflow import render, views
+    from workflow.occupancy import locality_test
 
     view = services.show(env.uow(readonly=True), code)
     if fmt == "json":
         render.write_json(views.cluster_data(view), sys.stdout.buffer)
     else:
-        render.write_lines(views.cluster_card(view, env.lang))
+        test = locality_test(env.uow(readonly=True), view.cluster.locality)
+        render.write_lines(views.cluster_card(view, env.lang, test))
 
 
 @cmd(cluster, "export")
-@fmt_option("csv", "json", default="csv")
+@fmt_option("csv", "json", "xlsx", default="csv")
 def cluster_export(env: Env, fmt: str) -> None:
     """Export all clusters in the import format."""
     env.emit(services.export_clusters(env.uow(readonly=True)), "EXPORT", fmt)
@@ -613,6 +636,151 @@ def targets_install(env: Env, file: str) -> None:
 def targets_list(env: Env, fmt: str) -> None:
     """The installed targets files, oldest first; the last one is current."""
     env.emit(services.stored_targets(env.uow(readonly=True)), "STORED_TARGETS", fmt)
+
+
+@cmd(report, "occupancy")
+@click.option("--as-of", help="Figures from the latest Form 02 period ended by this date.")
+@click.option("--locality", help=LOCALITY_HELP)
+@click.option("--by", type=click.Choice(["cluster", "locality"]), default="cluster",
+              show_default=True, help="CSV only: one row per cluster or per locality "
+              "(tables, JSON and XLSX give both).")  # fmt: skip
+@fmt_option()
+def report_occupancy(env: Env, as_of: str | None, locality: str | None, by: str,
+                     fmt: str) -> None:  # fmt: skip
+    """Occupancy per cluster and per locality, with the Decree 32 Art. 8.1(c) test."""
+    from workflow import render, views
+    from workflow.occupancy import occupancy
+
+    report = occupancy(env.uow(readonly=True), as_of=_date(as_of), locality=locality)
+    if fmt == "json":
+        return render.write_json(views.occupancy_data(report), sys.stdout.buffer)
+    if fmt == "xlsx":
+        from workflow.xlsx import view_sheets
+
+        render.binary_ok(sys.stdout.buffer)
+        return view_sheets([("clusters", report.clusters, views.OCCUPANCY),
+                            ("localities", report.localities, views.LOCALITY_OCCUPANCY)],
+                           sys.stdout.buffer)  # fmt: skip
+    if fmt == "csv":
+        if by == "cluster":
+            return env.emit(report.clusters, "OCCUPANCY", fmt)
+        return env.emit(report.localities, "LOCALITY_OCCUPANCY", fmt)
+    t = report.test
+    click.echo(f"Occupancy on {report.as_of:%d/%m/%Y} (Decree 32 Art. 2.7):")
+    env.emit(report.clusters, "OCCUPANCY", fmt)
+    click.echo(f"\nLocalities (Art. 8.1(c): {t.average} average > {t.min_occupancy_pct:g}% "
+               f"or unleased <= {t.max_unleased_ha:g} ha):")  # fmt: skip
+    env.emit(report.localities, "LOCALITY_OCCUPANCY", fmt)
+    for row in report.localities:
+        click.echo(views.establishment_line(row))
+
+
+@cmd(report, "circular14")
+@click.option(
+    "--period",
+    required=True,
+    metavar="YYYYH1|YYYY",
+    help="Data period: 2026H1 is 15/12/2025-14/06/2026, 2026 is 15/12/2025-14/12/2026.",
+)
+@click.option(
+    "--form",
+    type=click.Choice(["04", "03"]),
+    default="04",
+    show_default=True,
+    help="04: the province (DOIT); 03: one locality (with --locality).",
+)
+@click.option("--locality", help=LOCALITY_HELP)
+@fmt_option()
+@click.option("--out", metavar="FILE", help="Write to FILE instead of standard output.")
+def report_circular14(env: Env, period: str, form: str, locality: str | None, fmt: str,
+                      out: str | None) -> None:  # fmt: skip
+    """The Circular 14/2024/TT-BCT report (Form 04 or 03), with whose Form 02 is missing."""
+    from workflow import render, views
+    from workflow.circular14 import circular14, row_data
+
+    report = circular14(env.uow(readonly=True), period=period, form=form, locality=locality)
+    sink = open(out, "wb") if out else sys.stdout.buffer  # noqa: SIM115
+    try:
+        if fmt == "xlsx":
+            from workflow.xlsx import form as write_form
+
+            if not out:
+                render.binary_ok(sink)
+            write_form(report, sink)
+        elif fmt == "json":
+            render.write_json((row_data(r) for r in report.rows), sink)
+        else:
+            render.emit(report.rows, views.FORM, fmt, env.lang, sink)
+            if fmt == "table":
+                sink.write(f"\nNo Form 02 for {report.period.name}:\n".encode())
+                render.emit(report.missing, views.MISSING, "table", env.lang, sink)
+    finally:
+        if out:
+            sink.close()
+    if report.missing and fmt != "table":
+        codes = ", ".join(m.code for m in report.missing)
+        click.echo(f"Missing Form 02 for {report.period.name}: {codes}", err=True)
+    if out:
+        click.echo(f"Form {form} for {report.period.name} written to {out}")
+
+
+indicators_group = group("indicators", "Record, import and list Form 02 indicators.")
+
+
+def _indicator_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    from workflow.indicators import FIELDS
+
+    for field in reversed(FIELDS):
+        f = click.option(f"--{field.name.replace('_', '-')}", field.name, help=field.help)(f)
+    return f
+
+
+@cmd(indicators_group, "record")
+@click.argument("code")
+@click.option("--period", required=True, metavar="YYYYH1|YYYY", help="Data period, e.g. 2026H1.")
+@_indicator_options
+@click.option("--note", help="Where the figures come from, e.g. the developer's letter.")
+def indicators_record(env: Env, code: str, period: str, note: str | None,
+                      **values: str | None) -> None:  # fmt: skip
+    """Record a cluster's Form 02 figures; again for the same period is a correction."""
+    from workflow.form02 import record
+
+    given = {k: v for k, v in values.items() if v is not None}
+    r = record(env.uow(), code, period, given, actor=env.actor, note=note)
+    click.echo(f"{r.code} {r.period}: recorded version {r.version} (seq {r.seq})")
+
+
+@cmd(indicators_group, "import")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--dry-run", is_flag=True, help="Check the file; store nothing.")
+def indicators_import(env: Env, file: str, dry_run: bool) -> None:
+    """Import Form 02 figures from CSV or XLSX, all or nothing.
+
+    Columns: code,period and any of the indicator names (see `indicators record
+    --help`, with underscores), plus note. A blank cell keeps the value recorded.
+    """
+    from workflow.form02 import import_rows, read_file
+
+    with click.open_file(file, "rb") as fh:
+        rows, problems = read_file(fh.read(), file)
+    r = import_rows(env.uow(), rows, actor=env.actor, dry_run=dry_run, problems=problems)
+    same = f"; {r.unchanged} unchanged" if r.unchanged else ""
+    click.echo(f"Dry run: {r.recorded} records would be imported{same}; nothing stored."
+               if dry_run else f"Imported {r.recorded} records{same}.")  # fmt: skip
+
+
+@cmd(indicators_group, "list")
+@click.option("--period", metavar="YYYYH1|YYYY", help="Only this data period.")
+@click.option("--code", help="Only this cluster.")
+@click.option("--all-versions", is_flag=True, help="Every version, corrections included.")
+@fmt_option()
+def indicators_list(env: Env, period: str | None, code: str | None, all_versions: bool,
+                    fmt: str) -> None:  # fmt: skip
+    """Form 02 records: the newest version of each, by cluster and period."""
+    from workflow.form02 import list_records
+
+    rows = list_records(env.uow(readonly=True), period=period, code=code, versions=all_versions)
+    env.emit(rows, "INDICATORS", fmt)
 
 
 calendar_group = group("calendar", "Inspect the working-day calendar.")
@@ -930,9 +1098,21 @@ def demo(directory: str | None) -> None:
     goals = target_report(env.uow(readonly=True), as_of=DEMO_AS_OF)
     env.emit(goals, "TARGETS", "table")
     click.echo("\n".join(target_notes(goals)))
+    from workflow.circular14 import circular14
+    from workflow.demo import DEMO_PERIOD
+    from workflow.xlsx import form as write_form
+
+    report = circular14(env.uow(readonly=True), period=DEMO_PERIOD)
+    click.echo(f"\nCircular 14, Form 04, {DEMO_PERIOD} (Form 02 figures invented for the demo):")
+    env.emit([r for r in report.rows if r.no in ("15", "15.1", "19", "20", "22")], "FORM",
+             "table")  # fmt: skip
+    workbook = path.parent / f"circular14-{DEMO_PERIOD}.xlsx"
+    with open(workbook, "wb") as fh:
+        write_form(report, fh)
     page = write_page(env, str(path.parent / DEMO_PAGE), DEMO_AS_OF, "vi")
     pad = " " * len("Explore it, e.g.: ")
     click.echo(f"\nDemo database: {path}\n"
+               f"Circular 14 report: {workbook}\n"
                f"Demo page (open it in a browser): {page}\n"
                f"Explore it, e.g.: ccn --db {path} history HT1\n"
                f"{pad}ccn --db {path} report stalled --as-of 30/06/2025\n"

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, func, select, true
 
+from workflow.attributes import ATTRIBUTES
 from workflow.clock import start_of
 from workflow.model import Transition
 from workflow.ports import ChainHead, LogFilter
@@ -28,14 +29,12 @@ class SqlAuditQueries:
     def chains(self) -> Iterator[tuple[ChainHead, list[Transition]]]:
         heads = {
             cid: ChainHead(code, f"{wn}@{wv}", state, origin, last_seq, head, since, since_on,
-                           {"name": name, "locality": loc, "area_ha": area, "developer": dev}, sha,
-                           (ck, lk, sk))
-            for (cid, code, wn, wv, state, origin, last_seq, head, since, since_on, name, loc,
-                 area, dev, sha, ck, lk, sk) in self.conn.execute(
+                           dict(zip(ATTRIBUTES, attributes, strict=True)), sha, (ck, lk, sk))
+            for (cid, code, wn, wv, state, origin, last_seq, head, since, since_on, sha, ck, lk,
+                 sk, *attributes) in self.conn.execute(
                     select(C.id, C.code, W.name, W.version, C.state, C.suspended_from,
-                           C.last_seq, C.head_hash, C.since, C.since_on, C.name, C.locality,
-                           C.area_ha, C.developer, W.sha256, C.code_key, C.locality_key,
-                           C.search_key)
+                           C.last_seq, C.head_hash, C.since, C.since_on, W.sha256, C.code_key,
+                           C.locality_key, C.search_key, *(C[a] for a in ATTRIBUTES))
                     .join(tables.workflows, W.id == C.workflow_id)
                 )
         }  # fmt: skip

@@ -10,9 +10,11 @@ with a `kind`, in this order:
     {"kind": "cluster", every column but ids, "workflow": "name@version"}          (by id)
     {"kind": "entry", "cluster": CODE, every column but ids}                       (by id)
     {"kind": "targets", "name", "version", "sha256", "text", "installed_by", …}   (by id)
+    {"kind": "indicator", every column but ids}                                    (by id)
     {"kind": "end", "counts": {"workflow": N, "user": N, …}}
 
-Every stored column of a table is written under its own name, except surrogate ids:
+Every stored column of a table is written under its own name (but a cluster's `kind`,
+which the line's own `kind` would hide, as `cluster_kind`), except surrogate ids:
 a cluster names its workflow as name@version, an entry its cluster by code. Rows go
 in id order, so the restored ids keep their order (the audit log breaks ties on it).
 Timestamps are UTC as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (the text the chains hash), dates
@@ -56,6 +58,7 @@ KINDS: tuple[tuple[str, Table], ...] = (
     ("cluster", tables.clusters),
     ("entry", tables.transitions),
     ("targets", tables.targets),
+    ("indicator", tables.indicators),
 )
 REFERENCES = {"workflow_id": "workflow", "cluster_id": "cluster"}
 # PostgreSQL triggers that check a row's login against the one writing it (0006):
@@ -64,7 +67,13 @@ IDENTITY_TRIGGERS = (
     ("transitions", "transitions_identity"),
     ("user_changes", "user_changes_identity"),
     ("users", "users_guard"),
+    ("indicators", "indicators_identity"),
 )
+
+
+def _key(table: Table, name: str) -> str:
+    """The key a column goes under in a line: `kind` names the line itself."""
+    return "cluster_kind" if table is tables.clusters and name == "kind" else name
 
 
 def _columns(table: Table) -> list[str]:
@@ -143,7 +152,7 @@ def _rows(conn: Connection, kind: str, table: Table) -> Iterator[dict[str, Any]]
                 v = utc_text(v)
             elif v is not None and n in days:
                 v = v.isoformat()
-            line[n] = v
+            line[_key(table, n)] = v
         if table is tables.clusters:
             line["workflow"] = f"{row[-2]}@{row[-1]}"
         elif table is tables.transitions:
@@ -250,6 +259,7 @@ def _require_empty(conn: Connection) -> None:
             ("users", tables.users),
             ("user changes", tables.user_changes),
             ("targets", tables.targets),
+            ("Form 02 records", tables.indicators),
         )
         if conn.execute(select(func.count()).select_from(table)).scalar()
     ]
@@ -446,7 +456,7 @@ def _values(obj: dict[str, Any], table: Table) -> list[Any]:
         if name in REFERENCES:
             out.append(None)
             continue
-        out.append(obj[name])
+        out.append(obj[_key(table, name)])
     return out
 
 

@@ -16,7 +16,8 @@ GRANTS = (
     'GRANT CONNECT ON DATABASE "{database}" TO "{login}"',
     'GRANT USAGE ON SCHEMA public TO "{login}"',
     'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{login}"',
-    'GRANT INSERT ON workflows, clusters, transitions, users, user_changes, targets TO "{login}"',
+    "GRANT INSERT ON workflows, clusters, transitions, users, user_changes, targets, indicators "
+    'TO "{login}"',
     'GRANT UPDATE ON clusters, users TO "{login}"',
     'GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO "{login}"',
 )

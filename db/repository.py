@@ -26,8 +26,9 @@ from .engine import EngineCache
 from .users import ANY_USER
 
 _CLUSTER_INSERT = ("id", "code", "code_key", "name", "locality", "area_ha", "developer",
-                   "workflow_id", "state", "since", "since_on", "suspended_from", "version",
-                   "last_seq", "head_hash", "locality_key", "search_key")  # fmt: skip
+                   "industrial_land_ha", "developer_kind", "kind", "industries", "workflow_id",
+                   "state", "since", "since_on", "suspended_from", "version", "last_seq",
+                   "head_hash", "locality_key", "search_key")  # fmt: skip
 _TRANSITION_INSERT = ("cluster_id", *ENTRY_FIELDS)
 _ENTRY_VALUES = attrgetter(*ENTRY_FIELDS)
 _TIMESTAMPS = [1 + ENTRY_FIELDS.index(f) for f in ("effective_at", "recorded_at")]
@@ -48,6 +49,10 @@ _CLUSTER_COLUMNS = (
     C.locality,
     C.area_ha,
     C.developer,
+    C.industrial_land_ha,
+    C.developer_kind,
+    C.kind,
+    C.industries,
     C.suspended_from,
     C.version,
     C.last_seq,
@@ -59,8 +64,9 @@ _CLUSTER_COLUMNS = (
 
 
 def _cluster(row: Sequence[Any]) -> Cluster:
-    (code, name, state, since, since_on, wname, wversion, locality, area, developer,
-     suspended_from, version, last_seq, head, actor, ref, recorded) = row  # fmt: skip
+    (code, name, state, since, since_on, wname, wversion, locality, area, developer, land,
+     developer_kind, kind, industries, suspended_from, version, last_seq, head, actor, ref,
+     recorded) = row  # fmt: skip
     return Cluster(
         code=code,
         name=name,
@@ -71,6 +77,10 @@ def _cluster(row: Sequence[Any]) -> Cluster:
         locality=locality,
         area_ha=area,
         developer=developer,
+        industrial_land_ha=land,
+        developer_kind=developer_kind,
+        kind=kind,
+        industries=industries,
         suspended_from=suspended_from,
         version=version,
         last_seq=last_seq,
@@ -264,8 +274,9 @@ class SqlClusterRepository:
             bulk.insert_sql(self.conn, tables.clusters, _CLUSTER_INSERT),
             [
                 (cid, c.code, code_key(c.code), c.name, c.locality, c.area_ha, c.developer,
-                 wf_ids[c.workflow], c.state, ts(c.since), day(c.since_on), c.suspended_from,
-                 c.version, c.last_seq, c.head_hash, *search_keys(c.code, c.name, c.locality))
+                 c.industrial_land_ha, c.developer_kind, c.kind, c.industries, wf_ids[c.workflow],
+                 c.state, ts(c.since), day(c.since_on), c.suspended_from, c.version, c.last_seq,
+                 c.head_hash, *search_keys(c.code, c.name, c.locality))
                 for cid, (c, _) in zip(ids, items, strict=True)
             ],
         )  # fmt: skip
@@ -306,6 +317,10 @@ class SqlClusterRepository:
                 locality=cluster.locality,
                 area_ha=cluster.area_ha,
                 developer=cluster.developer,
+                industrial_land_ha=cluster.industrial_land_ha,
+                developer_kind=cluster.developer_kind,
+                kind=cluster.kind,
+                industries=cluster.industries,
                 locality_key=locality_key,
                 search_key=search_key,
             )

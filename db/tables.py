@@ -85,6 +85,11 @@ clusters = Table(
     Column("locality", String(200)),
     Column("area_ha", Float),
     Column("developer", String(300)),
+    # Facts from the establishment decision (migration 0008).
+    Column("industrial_land_ha", Float),
+    Column("developer_kind", String(20)),
+    Column("kind", String(20)),
+    Column("industries", Text),
     Column("workflow_id", ForeignKey("workflows.id"), nullable=False),
     Column("state", String(40), nullable=False),
     Column("since", UTCDateTime, nullable=False),
@@ -199,4 +204,26 @@ targets = Table(
     Column("installed_by", String(100), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("name", "version", name="uq_targets_name_version"),
+)
+
+# Form 02 indicator records (workflow/indicators.py): append-only, one hash chain by seq.
+indicators = Table(
+    "indicators",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("code", String(32), nullable=False),
+    Column("code_key", String(32), nullable=False),
+    Column("period", String(10), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("data", Text, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("db_user", String(100)),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("note", Text),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("canon", SmallInteger, nullable=False),
+    Index("ix_indicators_seq", "seq", unique=True),
+    UniqueConstraint("code_key", "period", "version", name="uq_indicators_code_key"),
 )

@@ -14,6 +14,7 @@ from . import schema
 from .audit import SqlAuditQueries
 from .engine import cache_of, describe, read_only
 from .errors import storage_error
+from .indicators import SqlIndicatorStore
 from .reports import SqlReportQueries
 from .repository import SqlClusterRepository, SqlDefinitionStore, SqlTargetStore
 from .users import SqlUserDirectory
@@ -26,6 +27,7 @@ class SqlUnitOfWork:
     users: SqlUserDirectory
     audit: SqlAuditQueries
     targets: SqlTargetStore
+    indicators: SqlIndicatorStore
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self.engine = engine
@@ -55,6 +57,7 @@ class SqlUnitOfWork:
         self.reports = SqlReportQueries(self.conn)
         self.audit = SqlAuditQueries(self.conn)
         self.targets = SqlTargetStore(self.conn)
+        self.indicators = SqlIndicatorStore(self.conn)
         return self
 
     def __exit__(

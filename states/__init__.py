@@ -1,6 +1,15 @@
 """Workflow definitions as versioned data (standard library only)."""
 
-from .definition import ROLES, UNITS, Definition, EventDef, MilestoneDef, StateDef, Threshold
+from .definition import (
+    ROLES,
+    UNITS,
+    Definition,
+    EstablishmentTest,
+    EventDef,
+    MilestoneDef,
+    StateDef,
+    Threshold,
+)
 from .loader import (
     DefinitionError,
     default_definition,
@@ -15,6 +24,7 @@ __all__ = [
     "UNITS",
     "Definition",
     "DefinitionError",
+    "EstablishmentTest",
     "EventDef",
     "MilestoneDef",
     "StateDef",

@@ -16,6 +16,7 @@ RECORD_EVENT_ROLES = {
     "migrate": ("supervisor",),
     "milestone": ("staff", "supervisor"),
     "install": ("supervisor", "admin"),
+    "indicators": ("staff", "supervisor"),  # Form 02 figures (workflow/form02.py)
 }
 
 
@@ -26,6 +27,23 @@ class Threshold:
 
     def __str__(self) -> str:
         return f"{self.value}{'wd' if self.unit == 'working_days' else 'd'}"
+
+
+AVERAGES = ("simple", "weighted")
+
+
+@dataclass(frozen=True)
+class EstablishmentTest:
+    """Decree 32 Art. 8.1(c): a locality may establish another cluster when its established
+    clusters' average occupancy is above `min_occupancy_pct` or at most `max_unleased_ha`
+    of their industrial land is unleased. The decree does not say which average; a 2026
+    amendment is reported to change the figures, so a definition may set all three in
+    `[workflow.establishment_test]`. Without that table, these (Decree 32) apply, which
+    keeps the text, and so the hash, of definitions stored before it existed."""
+
+    average: str = "simple"  # one of AVERAGES: mean of the clusters' rates, or by area
+    min_occupancy_pct: float = 50.0
+    max_unleased_ha: float = 100.0
 
 
 @dataclass(frozen=True)
@@ -95,6 +113,7 @@ class Definition:
     roles: tuple[tuple[str, tuple[str, ...]], ...] = ()
     backdate_limit_days: int = 30
     calendar: str | None = None
+    establishment_test: EstablishmentTest = EstablishmentTest()
     text: str = field(default="", repr=False, compare=False)
     sha256: str = ""
 

@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from .definition import (
+    AVERAGES,
     ROLES,
     TARGET_KINDS,
     UNITS,
     Definition,
+    EstablishmentTest,
     EventDef,
     MilestoneDef,
     StateDef,
@@ -202,6 +204,7 @@ def _build(raw: dict[str, Any], text: str) -> Definition:
                 requires=_names(e.get("requires"), f"event '{name}': requires"),
             )
         )
+    test = _establishment_test(wf.get("establishment_test", {}))
     roles_table = wf.get("roles", {})
     if not isinstance(roles_table, dict):
         raise DefinitionError("[workflow.roles] must be a table")
@@ -221,9 +224,29 @@ def _build(raw: dict[str, Any], text: str) -> Definition:
         roles=tuple((k, _names(v, f"roles for '{k}'")) for k, v in roles_table.items()),
         backdate_limit_days=limit,
         calendar=wf.get("calendar"),
+        establishment_test=test,
         text=text,
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )
+
+
+def _establishment_test(raw: Any) -> EstablishmentTest:
+    where = "[workflow.establishment_test]"
+    if not isinstance(raw, dict):
+        raise DefinitionError(f"{where} must be a table")
+    unknown = sorted(set(raw) - {"average", "min_occupancy_pct", "max_unleased_ha"})
+    if unknown:
+        raise DefinitionError(f"{where}: unknown key(s) {', '.join(unknown)}")
+    average = raw.get("average", "simple")
+    if average not in AVERAGES:
+        raise DefinitionError(f"{where}: average must be one of {', '.join(AVERAGES)}")
+    figures = {}
+    for key, default in (("min_occupancy_pct", 50.0), ("max_unleased_ha", 100.0)):
+        value = raw.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise DefinitionError(f"{where}: {key} must be a non-negative number")
+        figures[key] = float(value)
+    return EstablishmentTest(average, **figures)
 
 
 def _unique(names: list[str], what: str) -> None:

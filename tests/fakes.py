@@ -21,9 +21,11 @@ from typing import Any, Self
 
 from states import Definition
 from states.targets import TargetSet
+from workflow.attributes import ATTRIBUTES
 from workflow.clock import now, start_of
 from workflow.errors import ConcurrentChange, InvalidInput, StorageError
 from workflow.identity import name_key
+from workflow.indicators import IndicatorRecord
 from workflow.model import Cluster, Transition, User, UserChange
 from workflow.ports import (
     ChainHead,
@@ -52,6 +54,7 @@ class _Data:
     users: dict[str, User] = field(default_factory=dict)  # by name key
     changes: list[UserChange] = field(default_factory=list)
     targets: list[tuple[TargetSet, str, datetime]] = field(default_factory=list)
+    indicators: list[IndicatorRecord] = field(default_factory=list)
 
     def copy(self) -> _Data:
         snapshot = copy.copy(self)
@@ -61,6 +64,7 @@ class _Data:
         snapshot.users = dict(self.users)
         snapshot.changes = list(self.changes)
         snapshot.targets = list(self.targets)
+        snapshot.indicators = list(self.indicators)
         return snapshot
 
 
@@ -82,6 +86,7 @@ class FakeDatabase:
             *(("user", u) for u in d.users.values()),
             *(("user_change", c) for c in d.changes),
             *(("targets", t.key, t.sha256) for t, _, _ in d.targets),
+            *(("indicator", r) for r in d.indicators),
         ]
 
 
@@ -98,6 +103,7 @@ class FakeUnitOfWork:
         self.users = FakeUserDirectory(self.data, self.db)
         self.audit = FakeAuditQueries(self.data)
         self.targets = FakeTargetStore(self.data)
+        self.indicators = FakeIndicatorStore(self.data)
         return self
 
     def __exit__(
@@ -120,7 +126,7 @@ class FakeUnitOfWork:
 
     def _rebind(self) -> None:
         for port in (self.definitions, self.clusters, self.reports, self.users, self.audit,
-                     self.targets):  # fmt: skip
+                     self.targets, self.indicators):  # fmt: skip
             port.data = self.data
 
 
@@ -250,11 +256,7 @@ class FakeClusterRepository:
     def set_attributes(self, cluster: Cluster) -> None:
         key = code_key(cluster.code)
         self.data.clusters[key] = replace(
-            self.data.clusters[key],
-            name=cluster.name,
-            locality=cluster.locality,
-            area_ha=cluster.area_ha,
-            developer=cluster.developer,
+            self.data.clusters[key], **{k: getattr(cluster, k) for k in ATTRIBUTES}
         )
 
     def repin(self, cluster: Cluster) -> None:
@@ -399,8 +401,7 @@ class FakeAuditQueries:
 
     def chains(self) -> Iterator[tuple[ChainHead, list[Transition]]]:
         for key, c in self.data.clusters.items():
-            attributes = {"name": c.name, "locality": c.locality, "area_ha": c.area_ha,
-                          "developer": c.developer}  # fmt: skip
+            attributes = {k: getattr(c, k) for k in ATTRIBUTES}
             sha = self.data.definitions[c.workflow][0].sha256
             head = ChainHead(c.code, c.workflow, c.state, c.suspended_from, c.last_seq,
                              c.head_hash, c.since, c.since_on, attributes, sha)  # fmt: skip
@@ -446,3 +447,27 @@ class FakeAuditQueries:
             if f.event and t.event != f.event:
                 continue
             yield t
+
+
+class FakeIndicatorStore:
+    def __init__(self, data: _Data) -> None:
+        self.data = data
+
+    def last(self) -> IndicatorRecord | None:
+        return max(self.data.indicators, key=lambda r: r.seq, default=None)
+
+    def add(self, records: Sequence[IndicatorRecord]) -> None:
+        taken = {r.seq for r in self.data.indicators}
+        for r in records:
+            if r.seq in taken:
+                raise StorageError(f"duplicate indicator seq {r.seq}")  # the unique index
+            taken.add(r.seq)
+            self.data.indicators.append(r)
+
+    def all(self, period: str | None = None, code: str | None = None) -> list[IndicatorRecord]:
+        return sorted(
+            (r for r in self.data.indicators
+             if (period is None or r.period == period)
+             and (code is None or code_key(r.code) == code_key(code))),
+            key=lambda r: r.seq,
+        )  # fmt: skip

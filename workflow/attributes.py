@@ -18,7 +18,14 @@ if TYPE_CHECKING:
     from .model import Transition
 
 
-ATTRIBUTES = ("name", "locality", "area_ha", "developer")
+ATTRIBUTES = ("name", "locality", "area_ha", "developer", "industrial_land_ha", "developer_kind",
+              "kind", "industries")  # fmt: skip
+# Facts from the establishment decision (Decree 32 Art. 12.1) added after the first four:
+# a register entry holds them only when given, so entries written before they existed
+# and entries that leave them unset read the same (absent is None).
+LATER_FACTS = ATTRIBUTES[4:]
+DEVELOPER_KINDS = ("enterprise", "public", "none")
+CLUSTER_KINDS = ("general", "craft_village", "specialised")
 
 
 def to_json(value: Mapping[str, Any]) -> str:
@@ -26,7 +33,8 @@ def to_json(value: Mapping[str, Any]) -> str:
 
 
 def register_data(attributes: Mapping[str, Any], workflow: str, sha256: str) -> str:
-    return to_json({**attributes, "workflow": workflow, "workflow_sha256": sha256})
+    kept = {k: v for k, v in attributes.items() if v is not None or k not in LATER_FACTS}
+    return to_json({**kept, "workflow": workflow, "workflow_sha256": sha256})
 
 
 def amend_data(

@@ -13,6 +13,7 @@ from .attributes import Facts, facts_from
 from .chain import hash_of
 from .errors import InvalidInput, StorageError
 from .identity import mismatch_rule
+from .indicators import check_chain as check_indicator_chain
 from .model import GENESIS, Transition
 from .ports import ChainHead, LogFilter, UnitOfWork
 from .replay import IllegalHistory, replay
@@ -36,6 +37,7 @@ class Verification:
     clusters: int = 0
     transitions: int = 0
     problems: list[Problem] = field(default_factory=list)
+    indicators: int = 0  # Form 02 records, one chain of their own
 
     @property
     def ok(self) -> bool:
@@ -47,6 +49,8 @@ class Verification:
             return [f"BROKEN {p}" for p in self.problems]
         # The first line is exactly the contract's, so scripts can match it.
         ok = [f"OK: {self.clusters} clusters, {self.transitions} transitions verified"]
+        if self.indicators:
+            ok.append(f"OK: {self.indicators} Form 02 indicator records verified")
         if against:
             ok.append(f"OK: everything covered by {against} is present and unchanged")
         return ok
@@ -249,6 +253,11 @@ def verify(uow: UnitOfWork, against: dict[str, Any] | None = None) -> Verificati
             if expected is not None:
                 expected.check(head.code, entries)
         result.problems += check_users(changes, uow.users.list())
+        records = uow.indicators.all()
+        result.indicators = len(records)
+        result.problems += [
+            Problem("indicators", p.seq, p.reason) for p in check_indicator_chain(records)
+        ]
         if against is not None:
             found = expected.finish() if expected else checkpoints.compare_format_1(uow, against)
             result.problems += [Problem(f.code, None, f.reason) for f in found]

@@ -22,6 +22,10 @@ class NewCluster:
     ref: str | None = None
     note: str | None = None
     resumes_to: str | None = None  # registered suspended: the state it resumes to
+    industrial_land_ha: str | float | None = None
+    developer_kind: str | None = None  # enterprise | public | none
+    kind: str | None = None  # general | craft_village | specialised
+    industries: str | None = None
 
 
 @dataclass(frozen=True)

@@ -18,21 +18,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from .attributes import LATER_FACTS
 from .batch import collector_paused
 from .clock import parse_date
 from .commands import NewCluster
 from .errors import CcnError, InvalidInput
 
-# resumes_to came later: files without it still import.
+# resumes_to and the facts came later: files without them still import.
 COLUMNS = ("code", "name", "locality", "area_ha", "developer", "state", "since", "ref",
-           "resumes_to")  # fmt: skip
+           "resumes_to", *LATER_FACTS)  # fmt: skip
 REQUIRED = ("code", "name")
 BOM = "\ufeff"
 QUOTE = "'"
 NEUTRALISE = ("=", "+", "-", "@", "\t", "\r", QUOTE)
 # Columns without a limit of their own (validate.LIMITS) are refused beyond this many
 # characters before anything else reads them, so a problem never quotes 200 KB.
-SHORT_LIMITS = {"code": 32, "area_ha": 32, "state": 64, "since": 32, "resumes_to": 64}
+SHORT_LIMITS = {"code": 32, "area_ha": 32, "state": 64, "since": 32, "resumes_to": 64,
+                "industrial_land_ha": 32, "developer_kind": 32, "kind": 32}  # fmt: skip
 
 
 def neutralise(value: str) -> str:
@@ -135,6 +137,7 @@ def _read_row(parsed: Parsed, line: int, r: dict[str, str]) -> None:
                 since=day,
                 ref=r.get("ref"),
                 resumes_to=r.get("resumes_to", "").strip() or None,
+                **{k: r.get(k) for k in LATER_FACTS},
             ),
         )
     )

@@ -12,7 +12,7 @@ from datetime import date
 
 from states.targets import example_path
 
-from . import services
+from . import form02, services
 from .ports import UnitOfWork
 from .services import NewCluster
 
@@ -110,14 +110,37 @@ def _history(index: int) -> list[Step]:
     return []
 
 
+# Invented Form 02 figures for the three established clusters, period 2025: their
+# tenant projects add up to the seed's "11 operating enterprises" (DOMAIN.md).
+DEMO_PERIOD = "2025"
+INVENTED = "Số liệu minh họa, không có thật (invented for the demo)"
+FORM02: dict[str, dict[str, float | int | str]] = {
+    "DP2": {"industrial_land_ready_ha": 22.0, "leased_ha": 19.5, "investment_approved_bn": 312.0,
+            "investment_paid_bn": 141.5, "projects": 5, "fdi_projects": 2,
+            "operating_projects": 5, "revenue_bn": 415.0, "budget_paid_bn": 18.2,
+            "employees": 640, "avg_income_m": 7.8, "wastewater_plant": "building"},
+    "HT1": {"industrial_land_ready_ha": 18.0, "leased_ha": 15.0, "investment_approved_bn": 350.0,
+            "investment_paid_bn": 96.0, "projects": 4, "fdi_projects": 1,
+            "operating_projects": 4, "revenue_bn": 236.0, "budget_paid_bn": 9.6,
+            "employees": 410, "avg_income_m": 7.2, "wastewater_plant": "none"},
+    "BS2": {"industrial_land_ready_ha": 9.0, "leased_ha": 6.2, "investment_approved_bn": 268.0,
+            "investment_paid_bn": 40.3, "projects": 2, "fdi_projects": 0,
+            "operating_projects": 2, "revenue_bn": 58.0, "budget_paid_bn": 2.1,
+            "employees": 120, "avg_income_m": 6.5, "wastewater_plant": "none"},
+}  # fmt: skip
+# Industrial land is about 70% of each cluster's area (illustrative).
+INDUSTRIAL_SHARE = 0.7
+
+
 def seed(uow: Callable[[], UnitOfWork], actor: str = "demo") -> None:
     for i, (code, name, locality, area, developer) in enumerate(CLUSTERS):
         since = date.fromisoformat(PLAN[0])
-        services.register(
-            uow(),
-            NewCluster(code, name, locality, area, developer, since=since, ref=PLAN[1]),
-            actor=actor,
-        )
+        new = NewCluster(
+            code, name, locality, area, developer, since=since, ref=PLAN[1],
+            industrial_land_ha=round(area * INDUSTRIAL_SHARE, 1),
+            developer_kind="enterprise" if developer else None, kind="general",
+        )  # fmt: skip
+        services.register(uow(), new, actor=actor)
         for event, on, ref, note, to in _history(i):
             day = date.fromisoformat(on)
             if event == "advance":
@@ -136,3 +159,6 @@ def seed(uow: Callable[[], UnitOfWork], actor: str = "demo") -> None:
         record_milestone(uow(), code, name, on=date.fromisoformat(on), actor=actor, ref=ref)
 
     services.install_targets(uow(), str(example_path()), actor=actor)
+
+    for code, figures in FORM02.items():
+        form02.record(uow(), code, DEMO_PERIOD, figures, actor=actor, note=INVENTED)

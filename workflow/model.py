@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from . import clock, rules
 from .attributes import ATTRIBUTES, amend_data, migrate_data, register_data
 from .chain import CANON, entry_hash_v2
 from .commands import NewCluster, Step
 from .errors import InvalidInput, UnknownState
-from .validate import clean_area, clean_code, clean_text
+from .validate import check_land, clean_attribute, clean_code, clean_text
 
 if TYPE_CHECKING:
     from states import Definition
@@ -33,6 +33,10 @@ class _Attributes(TypedDict):
     locality: str | None
     area_ha: float | None
     developer: str | None
+    industrial_land_ha: float | None
+    developer_kind: str | None
+    kind: str | None
+    industries: str | None
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,10 @@ class Cluster:
     locality: str | None = None
     area_ha: float | None = None
     developer: str | None = None
+    industrial_land_ha: float | None = None
+    developer_kind: str | None = None  # enterprise | public | none
+    kind: str | None = None  # general | craft_village | specialised
+    industries: str | None = None
     suspended_from: str | None = None
     version: int = 1
     last_seq: int = 1
@@ -70,12 +78,9 @@ class Cluster:
         note = clean_text(new.note, "note")
         rules.require_fields(definition, code, "register", state, ref, note)
         effective_at = rules.effective(code, new.since, now)
-        attributes: _Attributes = {
-            "name": name,
-            "locality": clean_text(new.locality, "locality"),
-            "area_ha": clean_area(new.area_ha),
-            "developer": clean_text(new.developer, "developer"),
-        }
+        cleaned = {k: clean_attribute(k, getattr(new, k)) for k in ATTRIBUTES if k != "name"}
+        attributes = cast(_Attributes, {"name": name, **cleaned})
+        check_land(attributes["area_ha"], attributes["industrial_land_ha"])
         first = Transition.build(
             code=code, seq=1, event="register", from_state=None, to_state=state,
             effective_at=effective_at, recorded_at=now, actor=actor, login=login, ref=ref,
@@ -161,6 +166,8 @@ class Cluster:
         them all, from which on `audit verify` covers them.
         """
         diff = {k: (getattr(self, k), v) for k, v in changes.items() if getattr(self, k) != v}
+        after = {k: getattr(self, k) for k in ("area_ha", "industrial_land_ha")} | dict(changes)
+        check_land(after["area_ha"], after["industrial_land_ha"])
         if not diff:
             raise InvalidInput(f"nothing to change: cluster {self.code} already has these values")
         before = None

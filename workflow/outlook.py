@@ -236,8 +236,8 @@ def target_report(
 ) -> list[TargetRow]:
     """Each installed target's status, probability and deciding clusters on `as_of`.
 
-    `occupancy`: where coverage targets read occupancy; none is wired yet, so they are
-    `unmeasurable`."""
+    `occupancy`: where coverage targets read occupancy; by default the Form 02 records
+    (`workflow/occupancy.py`)."""
     day = as_of or clock.today()
     with uow:
         targets = uow.targets.current()
@@ -245,5 +245,9 @@ def target_report(
         raise InvalidInput("no targets are installed; run `ccn targets install FILE`")
     d = default_definition()
     p = read_portfolio(uow, day, d)
+    if occupancy is None:
+        from .occupancy import recorded_occupancy
+
+        occupancy = recorded_occupancy(uow)
     judge = Judge(d, day, p.members, _simulate(p, d, calendar, seed), p.members_on, occupancy)
     return [judge.judge(t, lang) for t in targets.targets]

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple, Protocol, Self
 from states import Definition
 from states.targets import TargetSet
 
+from .indicators import IndicatorRecord
 from .milestones import Noted
 from .model import Cluster, Transition, User, UserChange
 
@@ -84,8 +85,8 @@ class TargetStore(Protocol):
 
 class OccupancySource(Protocol):
     """Occupancy (%, Decree 32 Art. 2.7) per cluster code as last measured on or before
-    a date; a cluster without a measurement maps to None or is absent. Nothing in the
-    database provides it yet: coverage targets are `unmeasurable` until one is wired."""
+    a date; a cluster without a measurement maps to None or is absent. The database's
+    is `occupancy.recorded_occupancy`, from the Form 02 records."""
 
     def __call__(self, as_of: date) -> Mapping[str, float | None]: ...
 
@@ -206,7 +207,7 @@ class ChainHead:
     head_hash: str
     since: datetime | None = None
     since_on: date | None = None
-    attributes: dict[str, Any] | None = None  # name, locality, area_ha, developer as stored
+    attributes: dict[str, Any] | None = None  # attributes.ATTRIBUTES as stored
     workflow_sha256: str | None = None  # of the definition the row points at
     keys: tuple[str, str | None, str] | None = None  # code_key, locality_key, search_key
 
@@ -239,6 +240,18 @@ class AuditQueries(Protocol):
     def log(self, f: LogFilter) -> Iterator[Transition]: ...
 
 
+class IndicatorStore(Protocol):
+    """Form 02 records: append-only, one hash chain in `seq` order (workflow/indicators.py)."""
+
+    def last(self) -> IndicatorRecord | None:
+        """The record with the highest seq, which the next one links to."""
+
+    def add(self, records: Sequence[IndicatorRecord]) -> None: ...
+
+    def all(self, period: str | None = None, code: str | None = None) -> list[IndicatorRecord]:
+        """Records by seq; `code` matches ignoring case."""
+
+
 class UnitOfWork(Protocol):
     # Read-only, so that an implementation may declare its own concrete stores.
     @property
@@ -253,6 +266,8 @@ class UnitOfWork(Protocol):
     def audit(self) -> AuditQueries: ...
     @property
     def targets(self) -> TargetStore: ...
+    @property
+    def indicators(self) -> IndicatorStore: ...
 
     def __enter__(self) -> Self: ...
 

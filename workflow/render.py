@@ -1,4 +1,4 @@
-"""Output: one view declaration serves tables, JSON and CSV.
+"""Output: one view declaration serves tables, JSON, CSV and XLSX (workflow/xlsx.py).
 
 A `View` lists its `Column`s once: the key (JSON and CSV), how to get the value from a
 typed read model, the table header in Vietnamese and English, how the table shows the
@@ -102,9 +102,26 @@ def emit(
         text = io.StringIO(newline="")
         write_csv(text, [c.key for c in cols], ([plain(c.value(r)) for c in cols] for r in rows))
         out.write(text.getvalue().encode())
+    elif fmt == "xlsx":
+        from .xlsx import view_sheets
+
+        binary_ok(out)
+        view_sheets([("ccn", rows, view)], out)
     else:
         table(rows, view, lang, out)
     out.flush()
+
+
+def binary_ok(out: BinaryIO) -> None:
+    """A workbook is bytes: refuse to pour it onto a terminal."""
+    isatty = getattr(out, "isatty", None)
+    if isatty is not None and isatty():
+        from .errors import InvalidInput
+
+        raise InvalidInput(
+            "--format xlsx writes a workbook: redirect it to a file (> report.xlsx)"
+            " or give --out where the command has it"
+        )
 
 
 def table(rows: Iterable[Any], view: View, lang: str, out: BinaryIO) -> None:

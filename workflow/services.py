@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from states import Definition, default_definition
 
 from . import clock, rules
 from .access import authorize
-from .attributes import ATTRIBUTES, facts_from
+from .attributes import ATTRIBUTES, LATER_FACTS, facts_from
 from .batch import collector_paused
 from .commands import NewCluster, Step
 from .dashboard import Dashboard, DeadlineItem, TargetItem
@@ -31,7 +32,14 @@ from .model import Cluster, Transition
 from .outlook import backtest, forecast, install_targets, stored_targets, target_report
 from .ports import StoredDefinition, UnitOfWork
 from .stepclock import Entry, clock_on, standing
-from .validate import clean_area, clean_code, clean_text, code_key
+from .validate import (
+    check_land,
+    clean_area,
+    clean_attribute,
+    clean_code,
+    clean_text,
+    code_key,
+)
 from .workdays import WorkCalendar
 
 __all__ = [
@@ -202,12 +210,15 @@ def _row_problems(d: Definition, new: NewCluster, now: datetime, skip: set[str])
     check("developer", lambda: clean_text(new.developer, "developer"))
     ref = check("ref", lambda: clean_text(new.ref, "ref"))
     note = check("note", lambda: clean_text(new.note, "note"))
-    check("area_ha", lambda: clean_area(new.area_ha))
+    area = check("area_ha", lambda: clean_area(new.area_ha))
+    facts = {f: check(f, partial(clean_attribute, f, getattr(new, f))) for f in LATER_FACTS}
     state = (new.state or "").strip() or d.initial
     check("state", lambda: _known_state(d, state))
     if new.resumes_to:
         check("resumes_to", lambda: _resumable(d, state, new.resumes_to or ""))
     check("since", lambda: rules.effective((new.code or "").strip(), new.since, now))
+    if not skip & {"area_ha", "industrial_land_ha"}:
+        check("industrial_land_ha", partial(check_land, area, facts["industrial_land_ha"]))
     if not skip & {"state", "resumes_to", "ref", "note"}:
         entered, shown = new.resumes_to or state, code or (new.code or "").strip()
         check("ref", lambda: rules.require_fields(d, shown, "register", entered, ref, note))
@@ -431,9 +442,7 @@ _EDIT_FLAGS = tuple(f"--{a.replace('_', '-')}" for a in ATTRIBUTES)
 def _attribute(name: str, value: str | None) -> str | float | None:
     if name not in ATTRIBUTES:
         raise InvalidInput(f"unknown attribute {name!r}", field=name)
-    if name == "area_ha":
-        return clean_area(value)
-    return clean_text(value, name, required=name == "name")
+    return clean_attribute(name, value)
 
 
 def migrate(uow: UnitOfWork, code: str, *, to: str, actor: str, reason: str) -> Transition:

@@ -122,12 +122,25 @@ class Judge:
         if self._holds(t, self.members, occupancy):
             return row("met", 1.0)
         best = [Member(m.code, m.locality, t.state) if self.alive(m) else m for m in self.members]
-        if not self._holds(t, best, occupancy):
+        # Impossible only if it fails even when every cluster fills up in time: occupancy
+        # is not forecast, and today's figure (or none, for a cluster not yet built) is
+        # no proof of what it will be by then.
+        hopeful = {code_key(m.code): 100.0 for m in self.members}
+        if not self._holds(t, best, hopeful if t.kind == "coverage" else occupancy):
             return row("missed", 0.0, why="cannot be met even if every cluster arrives in time")
         runs, pending = self._runs(t, scope, occupancy)
         p = sum(runs) / len(runs)
         status = "on_track" if p >= ON_TRACK else "at_risk"
-        return row(status, p, self._deciding(runs, pending))
+        unmeasured = sum(
+            1 for m in scope if self.alive(m) and occupancy.get(code_key(m.code)) is None
+        )
+        why = (
+            "occupancy is not forecast: each cluster counts with its latest measured figure"
+            f" ({unmeasured} have none)"
+            if t.kind == "coverage"
+            else None
+        )
+        return row(status, p, self._deciding(runs, pending), why)
 
     def _scope(self, t: Target) -> tuple[list[Member], str | None]:
         if t.kind == "deadline":

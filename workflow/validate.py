@@ -21,6 +21,7 @@ LIMITS = {
     "ref": 300,
     "note": 4000,
     "actor": 100,
+    "industries": 1000,
 }
 
 # Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F; notes may hold
@@ -88,3 +89,45 @@ def clean_area(value: str | float | None) -> float | None:
     if not math.isfinite(area) or area < 0 or area > 100_000:
         raise InvalidInput(f"invalid area {value!r}: must be between 0 and 100000 ha", "area_ha")
     return area
+
+
+def clean_hectares(value: str | float | None, field: str) -> float | None:
+    """A land figure in hectares (0-100000), as `clean_area` checks the area."""
+    try:
+        return clean_area(value)
+    except InvalidInput as exc:
+        raise InvalidInput(str(exc).replace("area", field.replace("_", " "), 1), field) from None
+
+
+def clean_choice(value: str | None, field: str, choices: tuple[str, ...]) -> str | None:
+    text = (value or "").strip()
+    if not text:
+        return None
+    if text not in choices:
+        raise InvalidInput(
+            f"invalid {field} {text!r}: use one of {', '.join(choices)}", field=field
+        )
+    return text
+
+
+def clean_attribute(name: str, value: str | float | None) -> str | float | None:
+    """One cluster attribute (attributes.ATTRIBUTES) in stored form, or a refusal."""
+    from .attributes import CLUSTER_KINDS, DEVELOPER_KINDS
+
+    if name == "area_ha":
+        return clean_area(value)
+    if name == "industrial_land_ha":
+        return clean_hectares(value, name)
+    if name in ("developer_kind", "kind"):
+        choices = DEVELOPER_KINDS if name == "developer_kind" else CLUSTER_KINDS
+        return clean_choice(None if value is None else str(value), name, choices)
+    return clean_text(None if value is None else str(value), name, required=name == "name")
+
+
+def check_land(area_ha: float | None, industrial_land_ha: float | None) -> None:
+    """Industrial land is part of the cluster's area (Decree 32 Art. 2.6)."""
+    if area_ha is not None and industrial_land_ha is not None and industrial_land_ha > area_ha:
+        raise InvalidInput(
+            f"industrial land {industrial_land_ha:g} ha is more than the area {area_ha:g} ha",
+            field="industrial_land_ha",
+        )

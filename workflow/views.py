@@ -8,6 +8,8 @@ from typing import Any
 
 from states import default_definition
 
+from .attributes import LATER_FACTS
+from .indicators import FIELD_NAMES
 from .render import Column, View, dmy
 
 C = Column
@@ -28,6 +30,14 @@ def _limit(r: Any, _: str) -> str:
     return f"{r.threshold}{'wd' if r.unit == 'working_days' else 'd'}"
 
 
+def _fact(key: str) -> Any:
+    return lambda v: getattr(v.cluster, key)
+
+
+def _field(key: str) -> Any:
+    return lambda r: r.get(key)
+
+
 def _dash(key: str) -> Any:
     return lambda row, _: "-" if getattr(row, key) is None else getattr(row, key)
 
@@ -39,6 +49,7 @@ CLUSTERS = View(
         C("locality", ("Locality", "Địa bàn"), lambda v: v.cluster.locality, shrink=True),
         C("area_ha", get=lambda v: v.cluster.area_ha, csv=False),
         C("developer", get=lambda v: v.cluster.developer, csv=False),
+        *(C(k, get=_fact(k), csv=False, optional=True) for k in LATER_FACTS),
         C("state", ("State", "Bước"), lambda v: v.cluster.state,
           lambda v, lang: label(v.cluster.state, lang), shrink=True),
         C("since", ("Since", "Từ ngày"), lambda v: v.since),
@@ -179,7 +190,7 @@ USER_LOG = View(
 )  # fmt: skip
 
 EXPORT_COLUMNS = ("code", "name", "locality", "area_ha", "developer", "state", "since", "ref",
-                  "resumes_to")  # fmt: skip
+                  "resumes_to", *LATER_FACTS)  # fmt: skip
 EXPORT = View(
     tuple(
         C(k, get=g)
@@ -188,7 +199,8 @@ EXPORT = View(
             (lambda v: v.cluster.code, lambda v: v.cluster.name, lambda v: v.cluster.locality,
              lambda v: v.cluster.area_ha, lambda v: v.cluster.developer,
              lambda v: v.cluster.state, lambda v: v.cluster.since_on, lambda v: v.ref,
-             lambda v: v.resumes_to),
+             lambda v: v.resumes_to,
+             *(_fact(k) for k in LATER_FACTS)),
             strict=True,
         )
     )
@@ -227,7 +239,7 @@ def cluster_data(view: Any) -> dict[str, Any]:
     return data
 
 
-def cluster_card(view: Any, lang: str) -> list[str]:
+def cluster_card(view: Any, lang: str, test: Any = None) -> list[str]:
     """`cluster show` as lines of `key: value`."""
     data = CLUSTERS.data(view)
     data["state"] = f"{label(data['state'], lang)} ({data['state']})"
@@ -237,6 +249,8 @@ def cluster_card(view: Any, lang: str) -> list[str]:
         data["resumes_to"] = data["resumes_to"] or "(unknown: resume needs --to)"
     else:
         del data["resumes_to"]
+    if test is not None:
+        data["art_8_1_c"] = establishment_line(test)
     status = view.milestones
     if status is not None and (status.recorded or status.open):
         data["milestones"] = ", ".join(f"{n} {dmy(on)}" for n, on in status.recorded) or "-"
@@ -251,7 +265,18 @@ def cluster_card(view: Any, lang: str) -> list[str]:
                 else (f"overdue {-nxt.days_left} days")
             )
             data["next due"] = f"{dmy(nxt.due_on)} {nxt.milestone} ({left})"
-    return [f"{key + ':':<15}{'' if value is None else value}" for key, value in data.items()]
+    return [f"{key + ':':<14} {'' if value is None else value}"
+            if len(key) >= 14 else f"{key + ':':<15}{'' if value is None else value}"
+            for key, value in data.items()]  # fmt: skip
+
+
+def establishment_line(t: Any) -> str:
+    """Decree 32 Art. 8.1(c) for a locality, as one sentence."""
+    where = t.locality or "(no locality)"
+    if t.may_establish is None:
+        return f"{where}: cannot tell whether another cluster may be established ({t.reason})"
+    may = "may" if t.may_establish else "may not"
+    return f"{where} {may} establish another cluster ({t.reason})"
 
 
 DEFINITION_STATES = View(
@@ -476,3 +501,98 @@ def backtest_lines(b: Any) -> list[str]:
 
     return [f"Backtest from {dmy(b.at)}, judged on {dmy(b.judged_on)}: {len(b.rows)} clusters; "
             f"{part('p50')}; {part('p90')}."]  # fmt: skip
+
+
+def _n(key: str) -> Any:
+    """A table cell for a figure: "-" for no data, never a 0 it cannot know."""
+    return lambda row, _: "-" if getattr(row, key) is None else f"{getattr(row, key):g}"
+
+
+INDICATORS = View(
+    (
+        C("code", ("Code", "Mã")),
+        C("period", ("Period", "Kỳ")),
+        C("version", ("V", "PB")),
+        *(C(k, get=_field(k)) for k in FIELD_NAMES),
+        C("leased", ("Leased ha", "Đã thuê ha"), lambda r: r.get("leased_ha"), json=False,
+          csv=False, show=lambda r, _: "-" if r.get("leased_ha") is None
+          else f"{r.get('leased_ha'):g}"),
+        C("projects_shown", ("Projects", "Dự án"), lambda r: r.get("projects"), json=False,
+          csv=False, show=lambda r, _: "-" if r.get("projects") is None else r.get("projects")),
+        C("recorded_at", ("Recorded", "Ghi lúc")),
+        C("actor", ("Actor", "Người ghi"), shrink=True),
+        C("note", get=lambda r: r.note),
+        C("hash", get=lambda r: r.hash),
+    ),
+    empty="No Form 02 records match.",
+)  # fmt: skip
+
+OCCUPANCY = View(
+    (
+        C("code", ("Code", "Mã")),
+        C("name", ("Name", "Tên"), shrink=True, middle=True),
+        C("locality", ("Locality", "Địa bàn"), shrink=True),
+        C("state"),
+        C("established"),
+        C("industrial_land_ha", ("Ind. ha", "Đất CN"), show=_n("industrial_land_ha")),
+        C("leased_ha", ("Leased", "Đã thuê"), show=_n("leased_ha")),
+        C("occupancy_pct", ("Occ. %", "Lấp đầy %"), show=_n("occupancy_pct")),
+        C("projects", ("Proj.", "Dự án"), show=_n("projects")),
+        C("employees", ("Empl.", "Lao động"), show=_n("employees")),
+        C("period"),
+    ),
+    empty="No established clusters and no Form 02 figures.",
+)  # fmt: skip
+
+LOCALITY_OCCUPANCY = View(
+    (
+        C("locality", ("Locality", "Địa bàn"), shrink=True),
+        C("established", ("Est.", "Đã TL")),
+        C("with_data", ("Data", "Có SL")),
+        C("simple_avg_pct", ("Avg %", "TB %"), show=_n("simple_avg_pct")),
+        C("weighted_avg_pct", ("Wtd %", "TB gia quyền %"), show=_n("weighted_avg_pct")),
+        C("industrial_land_ha"),
+        C("leased_ha"),
+        C("unleased_ha", ("Unleased", "Chưa thuê"), show=_n("unleased_ha")),
+        C("may_establish", ("8.1(c)", "8.1(c)"),
+          show=lambda r, _: {True: "yes", False: "no", None: "?"}[r.may_establish]),
+        C("reason"),
+    ),
+)  # fmt: skip
+
+
+def occupancy_data(report: Any) -> dict[str, Any]:
+    t = report.test
+    return {
+        "as_of": report.as_of.isoformat(),
+        "establishment_test": {"average": t.average, "min_occupancy_pct": t.min_occupancy_pct,
+                               "max_unleased_ha": t.max_unleased_ha},
+        "clusters": [OCCUPANCY.data(r) for r in report.clusters],
+        "localities": [LOCALITY_OCCUPANCY.data(r) for r in report.localities],
+    }  # fmt: skip
+
+
+FORM = View(
+    (
+        C("no", ("No.", "TT")),
+        C("indicator_vi", ("Indicator", "Chỉ tiêu"), show=lambda r, lang: r.indicator_vi
+          if lang == "vi" else r.indicator_en, shrink=True),
+        C("indicator_en"),
+        C("unit", ("Unit", "ĐVT")),
+        C("value", ("Value", "Kết quả"), show=lambda r, _: "" if r.section else "-"
+          if r.value is None else f"{r.value:,}" if isinstance(r.value, int)
+          else f"{r.value:,.2f}"),
+        C("note", ("Note", "Ghi chú"), shrink=True),
+    )
+)  # fmt: skip
+
+MISSING = View(
+    (
+        C("code", ("Code", "Mã")),
+        C("name", ("Name", "Tên"), shrink=True, middle=True),
+        C("locality", ("Locality", "Địa bàn"), shrink=True),
+        C("developer", ("Developer", "Chủ đầu tư"), shrink=True),
+        C("state", ("State", "Bước"), show=_state("state")),
+    ),
+    empty="Every cluster expected to file has a Form 02 for the period.",
+)  # fmt: skip

@@ -62,7 +62,7 @@ def test_edit_refusals_store_nothing(ccn) -> None:
     r = ccn("cluster", "edit", "HT1", "--reason", "x")
     assert (r.exit_code, r.stderr) == (
         1, "Error: nothing to change: give at least one of --name, --locality, --area-ha, "
-        "--developer\n")  # fmt: skip
+        "--developer, --industrial-land-ha, --developer-kind, --kind, --industries\n")  # fmt: skip
     r = ccn("cluster", "edit", "HT1", "--locality", "Cao Lộc", "--reason", "x")
     assert (r.exit_code, r.stderr) == (
         1, "Error: nothing to change: cluster HT1 already has these values\n")  # fmt: skip

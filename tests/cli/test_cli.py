@@ -124,7 +124,7 @@ def test_walk_a_cluster_to_operating(ccn) -> None:
          "'_' or '-', starting with a letter or digit"),
         (["frobnicate"], 2, "Error: No such command 'frobnicate'. (see 'ccn --help')"),
         (["cluster", "list", "--format", "xml"], 2, "Error: Invalid value for '--format': "
-         "'xml' is not one of 'table', 'json', 'csv'. (see 'ccn cluster list --help')"),
+         "'xml' is not one of 'table', 'json', 'csv', 'xlsx'. (see 'ccn cluster list --help')"),
     ],
 )  # fmt: skip
 def test_bad_input_is_one_error_line_and_changes_nothing(ccn, args, code, error) -> None:
@@ -199,14 +199,16 @@ def test_import_export_round_trip(ccn, tmp_path, db_url) -> None:
     assert ccn("cluster", "import", str(src)).stdout == "Imported 2 clusters.\n"
     exported = ccn("cluster", "export").stdout_bytes.decode("utf-8")
     assert exported.startswith(
-        "\ufeffcode,name,locality,area_ha,developer,state,since,ref,resumes_to\r\n"
+        "\ufeffcode,name,locality,area_ha,developer,state,since,ref,resumes_to,"
+        "industrial_land_ha,developer_kind,kind,industries\r\n"
     )
     rows = list(csv.DictReader(io.StringIO(exported.lstrip("\ufeff"), newline="")))
     assert rows[1] == {
         "code": "HT1", "name": "Cụm công nghiệp Hợp Thành 1", "locality": "Cao Lộc",
         "area_ha": "60.5", "developer": "Công ty TNHH Hợp Thành, Lạng Sơn",
         "state": "investment_approval", "since": "2023-06-05", "ref": "QĐ 1689/QĐ-UBND",
-        "resumes_to": "",
+        "resumes_to": "", "industrial_land_ha": "", "developer_kind": "", "kind": "",
+        "industries": "",
     }  # fmt: skip
     listed = ccn("cluster", "list", "--format", "json").stdout
     # Into a second, empty database: the same clusters come back.
@@ -225,9 +227,11 @@ def test_import_export_round_trip(ccn, tmp_path, db_url) -> None:
     ("content", "error"),
     [
         (b"", "Error: file is empty; expected a header line: "
-         "code,name,locality,area_ha,developer,state,since,ref,resumes_to"),
+         "code,name,locality,area_ha,developer,state,since,ref,resumes_to,"
+         "industrial_land_ha,developer_kind,kind,industries"),
         (b"HT1,Hop Thanh\r\n", "Error: line 1: unknown column(s) 'ht1', 'hop thanh'; expected "
-         "header: code,name,locality,area_ha,developer,state,since,ref,resumes_to"),
+         "header: code,name,locality,area_ha,developer,state,since,ref,resumes_to,"
+         "industrial_land_ha,developer_kind,kind,industries"),
         (b"code;name\r\nA;B\r\n", "Error: header is not comma-separated; save the file as CSV "
          "with commas"),
         ("code,name\r\nA1,Cà Mau\r\n".encode("cp1252"), "Error: file is not UTF-8 (bad byte at "
@@ -235,7 +239,8 @@ def test_import_export_round_trip(ccn, tmp_path, db_url) -> None:
         (b"code,name\r\nA1,X,extra\r\n", "line 2: expected 2 fields, found 3\n"
          "Error: 1 problem(s); nothing imported"),
         (b"code,locality\r\nA1,X\r\n", "Error: line 1: missing column(s) name; expected header: "
-         "code,name,locality,area_ha,developer,state,since,ref,resumes_to"),
+         "code,name,locality,area_ha,developer,state,since,ref,resumes_to,"
+         "industrial_land_ha,developer_kind,kind,industries"),
         (b"code,name,area_ha\r\nX1,n1,abc\r\nx1,dup,\r\n", "line 2: invalid area 'abc': give "
          "hectares as a number\nline 3: duplicate code 'x1' (also on line 2)\n"
          "Error: 2 problem(s); nothing imported"),

@@ -13,6 +13,7 @@ import orjson
 import pytest
 from freezegun import freeze_time
 
+from db.schema import HEAD
 from states.targets import example_path
 
 from ..conftest import FROZEN_NOW, Ccn, dump
@@ -136,13 +137,13 @@ def test_the_file_is_json_lines_with_every_column(ccn: Ccn, tmp_path: Path, db_u
     ok(ccn("db", "dump", str(tmp_path / "x.jsonl")))
     lines = [json.loads(line) for line in (tmp_path / "x.jsonl").read_text().splitlines()]
     header = lines[0]
-    assert (header["kind"], header["format"], header["schema"]) == ("ccn-dump", 1, "0007")
+    assert (header["kind"], header["format"], header["schema"]) == ("ccn-dump", 1, HEAD)
     kinds = [line["kind"] for line in lines]
-    assert kinds == sorted(kinds, key=["ccn-dump", "workflow", "user", "user_change",
-                                       "cluster", "entry", "targets", "end"].index)  # fmt: skip
+    assert kinds == sorted(kinds, key=["ccn-dump", "workflow", "user", "user_change", "cluster",
+                                       "entry", "targets", "indicator", "end"].index)  # fmt: skip
     assert lines[-1] == {"kind": "end", "counts": {"workflow": 2, "user": 2, "user_change": 4,
-                                                   "cluster": 5, "entry": 16,
-                                                   "targets": 0}}  # fmt: skip
+                                                   "cluster": 5, "entry": 16, "targets": 0,
+                                                   "indicator": 0}}  # fmt: skip
     cluster = next(line for line in lines if line["kind"] == "cluster" and line["code"] == "MG")
     assert cluster["workflow"] == NEWER and "id" not in cluster and "workflow_id" not in cluster
     assert set(cluster) >= {"code_key", "search_key", "locality_key", "head_hash", "since_on"}

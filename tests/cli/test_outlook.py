@@ -156,7 +156,7 @@ def test_report_targets(ccn, tmp_path) -> None:
         "operating_2025          count     31/12/2025  met           100%   -\n"
         "district_coverage_2030  coverage  31/12/2030  unmeasurable  -      -\n"
         "\n"
-        "district_coverage_2030: occupancy is not recorded (Form 02 indicators)\n"
+        "district_coverage_2030: no cluster has a measured occupancy\n"
     )
     # On 01/05/2025 only A1 operates; A2..A6 are in infrastructure, whose one completed
     # passage is too few: the 1095-day prior makes two more by the end of 2025 unlikely.
@@ -174,8 +174,11 @@ def test_demo_installs_the_lang_son_targets(tmp_path) -> None:
     targets = out.split("Targets on 31/12/2025:\n")[1].split("\nDemo database:")[0]
     lines = targets.splitlines()
     assert lines[2].split()[:4] == ["operating_2025", "count", "31/12/2025", "missed"]
-    assert lines[3].split()[:4] == ["district_coverage_2030", "coverage", "31/12/2030",
-                                    "unmeasurable"]  # fmt: skip
+    # Three clusters have (invented) Form 02 figures: measured, but below 50% today.
+    assert lines[3].split()[:5] == ["district_coverage_2030", "coverage", "31/12/2030",
+                                    "at_risk", "0%"]  # fmt: skip
+    assert ("district_coverage_2030: occupancy is not forecast: each cluster counts with its "
+            "latest measured figure (12 have none)") in lines  # fmt: skip
 
 
 def test_installed_targets_are_append_only_and_tampering_is_caught(ccn, db_url) -> None:
@@ -186,3 +189,26 @@ def test_installed_targets_are_append_only_and_tampering_is_caught(ccn, db_url) 
     r = ccn("report", "targets")
     assert (r.exit_code, r.stderr) == (1, "Error: targets lang_son@2023 were altered in the "
                                        "database: text and SHA-256 differ\n")  # fmt: skip
+
+
+def test_coverage_reads_occupancy_from_form02(ccn, tmp_path) -> None:
+    for code, place in (("A1", "Cao Lộc"), ("B1", "Bắc Sơn")):
+        ok(ccn("cluster", "add", code, "--name", f"Cụm {code}", "--locality", place,
+               "--state", "infrastructure", "--since", "2025-01-06", "--ref", "QĐ 1",
+               "--area-ha", "20", "--industrial-land-ha", "10"))  # fmt: skip
+    targets = tmp_path / "t.toml"
+    targets.write_text(
+        '[targets]\nname = "t"\nversion = "1"\n\n[[target]]\nname = "cover"\n'
+        'kind = "coverage"\nstate = "infrastructure"\nat_least = 1\noccupancy_above = 50\n'
+        'by = "2030-12-31"\n',
+        encoding="utf-8",
+    )
+    ok(ccn("targets", "install", str(targets)))
+    ok(ccn("indicators", "record", "A1", "--period", "2025", "--leased-ha", "6"))
+    # Bắc Sơn's cluster is measured at 50%: not above it.
+    ok(ccn("indicators", "record", "B1", "--period", "2025", "--leased-ha", "5"))
+    row = j(ccn("report", "targets", "--format", "json"))[0]
+    assert (row["status"], row["probability"]) == ("at_risk", 0.0)
+    ok(ccn("indicators", "record", "B1", "--period", "2025", "--leased-ha", "5.5"))
+    row = j(ccn("report", "targets", "--format", "json"))[0]
+    assert (row["status"], row["probability"]) == ("met", 1.0)

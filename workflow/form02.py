@@ -1,0 +1,286 @@
+"""Use cases for Form 02 indicators: record one, import a developer's file, list them.
+
+A correction is a new version of the record holding every field: the fields given
+replace those of the version before, the others are carried over (an empty text
+given on the command line clears one). An import is all or nothing; a row equal to
+the version already recorded is left out rather than stored again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from states import default_definition
+
+from . import clock
+from .access import authorize
+from .errors import CcnError, ImportRejected, InvalidInput, UnknownCluster
+from .indicators import (
+    FIELD_NAMES,
+    GENESIS,
+    IndicatorRecord,
+    Latest,
+    build,
+    clean_value,
+    cross_problems,
+)
+from .model import Cluster
+from .periods import parse_period
+from .ports import UnitOfWork
+from .validate import clean_text, code_key
+
+EVENT = "indicators"  # the roles that may record them (states/definition.py)
+
+
+def _actor(actor: str) -> str:
+    value = clean_text(actor, "actor")
+    if value is None:
+        raise InvalidInput("actor is required (use --actor or CCN_ACTOR)", field="actor")
+    return value
+
+
+def _cleaned(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    out: dict[str, Any] = {}
+    problems: list[str] = []
+    for name, value in values.items():
+        try:
+            out[name] = clean_value(name, value)
+        except CcnError as exc:
+            problems.append(str(exc))
+    return out, problems
+
+
+def record(
+    uow: UnitOfWork,
+    code: str,
+    period: str,
+    values: Mapping[str, Any],
+    *,
+    actor: str,
+    note: str | None = None,
+) -> IndicatorRecord:
+    """Record a cluster's Form 02 figures for a period, as a new version if one exists."""
+    who = _actor(actor)
+    p = parse_period(period)
+    cleaned, problems = _cleaned(values)
+    if problems:
+        raise InvalidInput("; ".join(problems))
+    if not cleaned:
+        raise InvalidInput("no indicators given, e.g. --leased-ha 12.5 (see --help)")
+    text = clean_text(note, "note")
+    with uow:
+        cluster = _cluster(uow, code)
+        authorize(uow, default_definition(), who, EVENT)
+        prior = Latest.of(uow.indicators.all(p.name, cluster.code)).for_period(p)
+        before = prior.get(code_key(cluster.code))
+        merged = (before.values if before else {}) | cleaned
+        wrong = cross_problems(merged, cluster.industrial_land_ha)
+        if wrong:
+            raise InvalidInput(f"{cluster.code} {p.name}: " + "; ".join(wrong))
+        if before is not None and merged == before.values:
+            raise InvalidInput(
+                f"nothing to change: {cluster.code} {p.name} version {before.version} "
+                "already has these values"
+            )
+        r = _next(uow, cluster, p.name, merged, who, text, before)
+        uow.indicators.add([r])
+        uow.commit()
+    return r
+
+
+def _cluster(uow: UnitOfWork, code: str) -> Cluster:
+    cluster = uow.clusters.get((code or "").strip())
+    if cluster is None:
+        raise UnknownCluster((code or "").strip())
+    return cluster
+
+
+def _next(
+    uow: UnitOfWork,
+    cluster: Cluster,
+    period: str,
+    values: Mapping[str, Any],
+    who: str,
+    note: str | None,
+    before: IndicatorRecord | None,
+    last: IndicatorRecord | None = None,
+) -> IndicatorRecord:
+    last = last or uow.indicators.last()
+    return build(
+        seq=(last.seq if last else 0) + 1, code=cluster.code, period=period,
+        version=(before.version if before else 0) + 1, values=values, actor=who,
+        login=uow.users.login(), recorded_at=clock.now(), note=note,
+        prev_hash=last.hash if last else GENESIS,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    recorded: int
+    unchanged: int
+
+
+def import_rows(
+    uow: UnitOfWork,
+    rows: Sequence[tuple[int, Mapping[str, Any]]],
+    *,
+    actor: str,
+    dry_run: bool = False,
+    source: str | None = None,
+    problems: Sequence[str] = (),
+) -> ImportResult:
+    """Record every row (code, period, fields, note), or none if any row is wrong;
+    `problems` are those found reading the file."""
+    who = _actor(actor)
+    found: list[str] = list(problems)
+    if not rows and not found:
+        found.append("no indicator rows in the file")
+    with uow:
+        authorize(uow, default_definition(), who, EVENT)
+        latest = Latest.of(uow.indicators.all())
+        last = uow.indicators.last()
+        prepared: list[IndicatorRecord] = []
+        unchanged = 0
+        seen: dict[tuple[str, str], int] = {}
+        for line, row in rows:
+            mine: list[str] = []
+            code = _cell_text(row.get("code"))
+            cluster = uow.clusters.get(code) if code else None
+            if not code:
+                mine.append("code is required")
+            elif cluster is None:
+                mine.append(f"unknown cluster {code!r}")
+            period = None
+            try:
+                period = parse_period(_cell_text(row.get("period")))
+            except CcnError as exc:
+                mine.append(str(exc))
+            values, problems = _cleaned({k: row.get(k) for k in FIELD_NAMES if k in row})
+            mine += problems
+            note = None
+            try:
+                note = clean_text(_text(row.get("note")), "note")
+            except CcnError as exc:
+                mine.append(str(exc))
+            if cluster is not None and period is not None:
+                key = (code_key(cluster.code), period.name)
+                if key in seen:
+                    mine.append(f"{cluster.code} {period.name} is also on line {seen[key]}")
+                seen.setdefault(key, line)
+            if mine or cluster is None or period is None:
+                found += [f"line {line}: {p}" for p in mine]
+                continue
+            before = latest.by_key.get((code_key(cluster.code), period.name))
+            # A blank cell keeps what is recorded: developers resend partial sheets.
+            given = {k: v for k, v in values.items() if v is not None}
+            merged = (before.values if before else {k: None for k in FIELD_NAMES}) | given
+            wrong = cross_problems(merged, cluster.industrial_land_ha)
+            if wrong:
+                found += [f"line {line}: {p}" for p in wrong]
+                continue
+            if before is not None and merged == before.values:
+                unchanged += 1
+                continue
+            r = _next(uow, cluster, period.name, merged, who, note or source, before, last)
+            latest.by_key[(code_key(cluster.code), period.name)] = last = r
+            prepared.append(r)
+        if found:
+            found.sort(key=_line)
+            raise ImportRejected(found)
+        if dry_run:
+            return ImportResult(len(prepared), unchanged)
+        uow.indicators.add(prepared)
+        uow.commit()
+    return ImportResult(len(prepared), unchanged)
+
+
+def _cell_text(value: Any) -> str:
+    """A spreadsheet cell as text: Excel keeps 2026 typed in a cell as the number 2026.0."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if value is None else str(value).strip()
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def list_records(
+    uow: UnitOfWork,
+    *,
+    period: str | None = None,
+    code: str | None = None,
+    versions: bool = False,
+) -> list[IndicatorRecord]:
+    """The newest version of each record (every version with `versions`), by code."""
+    name = parse_period(period).name if period else None
+    with uow:
+        if code is not None:
+            code = _cluster(uow, code).code
+        records = uow.indicators.all(name, code)
+    if not versions:
+        records = list(Latest.of(records).by_key.values())
+    return sorted(records, key=lambda r: (code_key(r.code), parse_period(r.period), r.version))
+
+
+def _line(problem: str) -> int:
+    head = problem.split(":")[0]
+    return int(head.split()[-1]) if head.startswith("line ") else 0
+
+
+COLUMNS = ("code", "period", *FIELD_NAMES, "note")
+
+
+def read_file(data: bytes, name: str) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
+    """A developer's Form 02 file, CSV (UTF-8) or XLSX: (line, row) pairs and the problems
+    of lines that could not be read. A bad header refuses the whole file."""
+    if data[:2] == b"PK" or name.lower().endswith(".xlsx"):
+        from .xlsx import read_rows
+
+        header, cells = read_rows(data, name)
+        _check_header(header)
+        return [(n, dict(zip(header, values, strict=True))) for n, values in cells], []
+    import csv
+    import io
+
+    from .csvio import restore
+
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"file is not UTF-8 (bad byte at offset {exc.start}); save it as 'CSV UTF-8'"
+        ) from None
+    if not text.strip():
+        raise InvalidInput("file is empty; expected a header line: " + ",".join(COLUMNS))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip().lower() for h in next(reader)]
+    _check_header(header)
+    rows: list[tuple[int, dict[str, Any]]] = []
+    problems: list[str] = []
+    for fields in reader:
+        if not "".join(fields).strip():
+            continue
+        if len(fields) != len(header):
+            problems.append(
+                f"line {reader.line_num}: expected {len(header)} fields, found {len(fields)}"
+            )
+            continue
+        rows.append((reader.line_num, dict(zip(header, map(restore, fields), strict=True))))
+    return rows, problems
+
+
+def _check_header(header: list[str]) -> None:
+    expected = f"expected columns: {','.join(COLUMNS)}"
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown:
+        shown = ", ".join(repr(u[:40]) for u in unknown)
+        raise InvalidInput(f"line 1: unknown column(s) {shown}; {expected}")
+    missing = [c for c in ("code", "period") if c not in header]
+    if missing:
+        raise InvalidInput(f"line 1: missing column(s) {', '.join(missing)}; {expected}")
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise InvalidInput(f"line 1: duplicate column(s) {', '.join(dupes)}")

@@ -1,0 +1,241 @@
+"""Form 02 indicators: one record per cluster per period, corrections as new versions.
+
+Records are append-only and form one hash chain across the database, in the order
+they were written (`seq`). Canonical form 1 of a record is the compact JSON array
+
+    ["form02", 1, seq, code, period, version, data, actor, login, recorded_at, note, prev_hash]
+
+with `data` the record's values as stored (compact JSON, sorted keys, every field
+present, absent values null) and `recorded_at` UTC as in workflow/chain.py. SHA-256
+of its UTF-8 bytes is the record's hash; the first record links to 64 zeros.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from .chain import utc_text
+from .errors import InvalidInput
+from .periods import Period, parse_period
+
+GENESIS = "0" * 64
+CANON = 1
+WASTEWATER = ("none", "building", "built", "compliant")
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    name: str
+    kind: str  # "ha", "bn", "count", "money_m", "choice"
+    help: str
+
+
+FIELDS: tuple[FieldDef, ...] = (
+    FieldDef("industrial_land_ready_ha", "ha", "Industrial land ready to lease (ha)."),
+    FieldDef("leased_ha", "ha", "Industrial land leased or committed (ha)."),
+    FieldDef("investment_approved_bn", "bn", "Approved infrastructure investment (billion VND)."),
+    FieldDef("investment_paid_bn", "bn", "Infrastructure investment paid so far (billion VND)."),
+    FieldDef("projects", "count", "Tenant investment projects with land."),
+    FieldDef("fdi_projects", "count", "Of which foreign-invested."),
+    FieldDef("operating_projects", "count", "Of which operating."),
+    FieldDef("revenue_bn", "bn", "Revenue in the period (billion VND)."),
+    FieldDef("budget_paid_bn", "bn", "Payments to the state budget in the period (billion VND)."),
+    FieldDef("employees", "count", "Employees with a labour contract."),
+    FieldDef("avg_income_m", "money_m", "Average income (million VND per person per month)."),
+    FieldDef("wastewater_plant", "choice", "Central wastewater plant: none, building, built, "
+             "compliant."),
+)  # fmt: skip
+FIELD_NAMES = tuple(f.name for f in FIELDS)
+_KIND = {f.name: f.kind for f in FIELDS}
+
+
+@dataclass(frozen=True)
+class IndicatorRecord:
+    seq: int
+    code: str
+    period: str
+    version: int
+    data: str  # compact JSON of every field, as hashed
+    actor: str
+    db_user: str | None
+    recorded_at: datetime
+    note: str | None
+    prev_hash: str
+    hash: str
+    canon: int = CANON
+
+    @property
+    def values(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.data)
+        return parsed
+
+    def get(self, name: str) -> Any:
+        return self.values.get(name)
+
+    @property
+    def period_end(self) -> date:
+        return parse_period(self.period).end
+
+
+def to_data(values: Mapping[str, Any]) -> str:
+    full = {k: values.get(k) for k in FIELD_NAMES}
+    return json.dumps(full, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def canonical(
+    seq: int, code: str, period: str, version: int, data: str, actor: str, login: str | None,
+    recorded_at: datetime, note: str | None, prev_hash: str,
+) -> bytes:  # fmt: skip
+    fields = ["form02", CANON, seq, code, period, version, data, actor, login,
+              utc_text(recorded_at), note, prev_hash]  # fmt: skip
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def hash_of(r: IndicatorRecord) -> str:
+    if r.canon != CANON:
+        return ""  # an unknown form never matches
+    return hashlib.sha256(
+        canonical(
+            r.seq,
+            r.code,
+            r.period,
+            r.version,
+            r.data,
+            r.actor,
+            r.db_user,
+            r.recorded_at,
+            r.note,
+            r.prev_hash,
+        )
+    ).hexdigest()
+
+
+def build(
+    *, seq: int, code: str, period: str, version: int, values: Mapping[str, Any], actor: str,
+    login: str, recorded_at: datetime, note: str | None, prev_hash: str,
+) -> IndicatorRecord:  # fmt: skip
+    data = to_data(values)
+    digest = hashlib.sha256(
+        canonical(seq, code, period, version, data, actor, login, recorded_at, note, prev_hash)
+    ).hexdigest()
+    return IndicatorRecord(seq, code, period, version, data, actor, login, recorded_at, note,
+                           prev_hash, digest)  # fmt: skip
+
+
+def clean_value(name: str, value: Any) -> Any:
+    """One field in stored form: numbers non-negative, counts whole; blank is None."""
+    if name not in _KIND:
+        raise InvalidInput(f"unknown indicator {name!r}: use {', '.join(FIELD_NAMES)}", name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    kind = _KIND[name]
+    if kind == "choice":
+        text = str(value).strip().lower()
+        if text not in WASTEWATER:
+            raise InvalidInput(
+                f"invalid {name} {str(value)!r}: use one of {', '.join(WASTEWATER)}", name
+            )
+        return text
+    try:
+        number = float(value.strip().replace(",", ".") if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"invalid {name} {value!r}: give a number", name) from None
+    if not math.isfinite(number) or number < 0:
+        raise InvalidInput(f"invalid {name} {value!r}: must not be negative", name)
+    if number > 1e12:
+        raise InvalidInput(f"invalid {name} {value!r}: too large", name)
+    if kind == "count":
+        if number != int(number):
+            raise InvalidInput(f"invalid {name} {value!r}: give a whole number", name)
+        return int(number)
+    return number
+
+
+def cross_problems(values: Mapping[str, Any], industrial_land_ha: float | None) -> list[str]:
+    """What is wrong across fields: leased within industrial land, parts within totals."""
+    out: list[str] = []
+    leased, ready = values.get("leased_ha"), values.get("industrial_land_ready_ha")
+    land, what = (
+        (industrial_land_ha, "the cluster's industrial land")
+        if industrial_land_ha is not None
+        else (ready, "industrial_land_ready_ha")
+    )
+    if leased is not None and land is not None and leased > land:
+        out.append(f"leased_ha {leased:g} is more than {what} {land:g} ha")
+    if industrial_land_ha is not None and ready is not None and ready > industrial_land_ha:
+        out.append(
+            f"industrial_land_ready_ha {ready:g} is more than the cluster's industrial land "
+            f"{industrial_land_ha:g} ha"
+        )
+    projects = values.get("projects")
+    for part in ("fdi_projects", "operating_projects"):
+        n = values.get(part)
+        if n is not None and (projects is None or n > projects):
+            given = "(not given)" if projects is None else projects
+            out.append(f"{part} {n} is more than projects {given}")
+    return out
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    seq: int | None
+    reason: str
+
+
+def check_chain(records: Sequence[IndicatorRecord]) -> list[ChainProblem]:
+    """Everything wrong with the records' chain: hashes, links, gaps, versions."""
+    problems: list[ChainProblem] = []
+    prev, expected = GENESIS, 1
+    versions: dict[tuple[str, str], int] = {}
+    for r in records:
+        if r.seq > expected:
+            problems += [ChainProblem(s, "missing row") for s in range(expected, r.seq)]
+        elif r.seq < expected:
+            problems.append(ChainProblem(r.seq, "changed row: seq out of order or repeated"))
+        if hash_of(r) != r.hash:
+            problems.append(ChainProblem(r.seq, "changed row: content does not match its hash"))
+        elif r.prev_hash != prev and r.seq == expected:
+            problems.append(
+                ChainProblem(r.seq, "changed row: does not link to the record before it")
+            )
+        key = (r.code.upper(), r.period)
+        if r.version != versions.get(key, 0) + 1:
+            problems.append(ChainProblem(r.seq, f"changed row: version {r.version} out of order"))
+        versions[key] = r.version
+        prev, expected = r.hash, r.seq + 1
+    return problems
+
+
+@dataclass
+class Latest:
+    """The newest version of each cluster's record, per period."""
+
+    by_key: dict[tuple[str, str], IndicatorRecord] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, records: Iterable[IndicatorRecord]) -> Latest:
+        latest = cls()
+        for r in records:
+            key = (r.code.upper(), r.period)
+            if key not in latest.by_key or latest.by_key[key].version < r.version:
+                latest.by_key[key] = r
+        return latest
+
+    def for_period(self, period: Period) -> dict[str, IndicatorRecord]:
+        """Code key -> the newest record of `period`."""
+        return {k[0]: r for k, r in self.by_key.items() if k[1] == period.name}
+
+    def as_of(self, day: date) -> dict[str, IndicatorRecord]:
+        """Code key -> the newest record of the latest period ended on or before `day`."""
+        out: dict[str, tuple[date, IndicatorRecord]] = {}
+        for (code, period), r in self.by_key.items():
+            end = parse_period(period).end
+            if end <= day and (code not in out or out[code][0] < end):
+                out[code] = (end, r)
+        return {k: r for k, (_, r) in out.items()}

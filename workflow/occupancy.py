@@ -1,0 +1,165 @@
+"""Occupancy as Decree 32 Art. 2.7 defines it, and the Art. 8.1(c) establishment test.
+
+Occupancy = industrial land leased or committed (Form 02 `leased_ha`) ÷ the cluster's
+industrial land (its fact `industrial_land_ha`, from the detailed plan), from the
+newest Form 02 of the latest data period ended on or before the as-of date. A cluster
+without either figure has no rate: it is listed, never counted as 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import cast
+
+from states import EstablishmentTest, default_definition
+
+from . import clock
+from .indicators import IndicatorRecord, Latest
+from .portfolio import Standing, portfolio
+from .ports import OccupancySource, UnitOfWork
+from .validate import code_key
+
+
+@dataclass(frozen=True)
+class ClusterOccupancy:
+    code: str
+    name: str
+    locality: str | None
+    state: str
+    established: bool
+    industrial_land_ha: float | None
+    leased_ha: float | None
+    occupancy_pct: float | None
+    projects: int | None
+    employees: int | None
+    period: str | None  # the Form 02 the figures come from
+
+
+@dataclass(frozen=True)
+class LocalityOccupancy:
+    locality: str
+    established: int  # established clusters in the locality
+    with_data: int  # of which with industrial land and a Form 02
+    simple_avg_pct: float | None
+    weighted_avg_pct: float | None
+    industrial_land_ha: float
+    leased_ha: float
+    unleased_ha: float
+    may_establish: bool | None  # Art. 8.1(c); None: no figures to judge by
+    reason: str
+
+
+@dataclass(frozen=True)
+class OccupancyReport:
+    as_of: date
+    clusters: list[ClusterOccupancy]
+    localities: list[LocalityOccupancy]
+    test: EstablishmentTest
+
+
+def _pct(part: float, whole: float) -> float:
+    return round(100 * part / whole, 2)
+
+
+def cluster_row(s: Standing, r: IndicatorRecord | None) -> ClusterOccupancy:
+    c = s.cluster
+    land = c.industrial_land_ha
+    leased = r.get("leased_ha") if r else None
+    rate = _pct(leased, land) if leased is not None and land else None
+    return ClusterOccupancy(
+        c.code, c.name, c.locality, s.state, s.established, land, leased, rate,
+        r.get("projects") if r else None, r.get("employees") if r else None,
+        r.period if r else None,
+    )  # fmt: skip
+
+
+def judge(
+    locality: str, rows: Iterable[ClusterOccupancy], t: EstablishmentTest
+) -> LocalityOccupancy:
+    est = [r for r in rows if r.established]
+    known = [r for r in est if r.occupancy_pct is not None]
+    land = sum(r.industrial_land_ha or 0.0 for r in known)
+    leased = sum(r.leased_ha or 0.0 for r in known)
+    simple = round(sum(r.occupancy_pct or 0.0 for r in known) / len(known), 2) if known else None
+    weighted = _pct(leased, land) if land else None
+    unleased = round(land - leased, 2)
+    average = simple if t.average == "simple" else weighted
+    missing = len(est) - len(known)
+    gap = f"; {missing} established cluster(s) without figures left out" if missing else ""
+    if not est:
+        verdict, reason = True, "no established clusters in the locality"
+    elif average is None:
+        verdict, reason = None, "no occupancy figures for its established clusters"
+    else:
+        above = average > t.min_occupancy_pct
+        within = unleased <= t.max_unleased_ha
+        verdict = above or within
+        reason = (
+            f"{t.average} average occupancy {average:g}% "
+            f"{'>' if above else '<='} {t.min_occupancy_pct:g}%, unleased {unleased:g} ha "
+            f"{'<=' if within else '>'} {t.max_unleased_ha:g} ha{gap}"
+        )
+    return LocalityOccupancy(
+        locality, len(est), len(known), simple, weighted, round(land, 2), round(leased, 2),
+        unleased, verdict, reason,
+    )  # fmt: skip
+
+
+def occupancy_rows(
+    uow: UnitOfWork, as_of: date, locality: str | None = None
+) -> list[ClusterOccupancy]:
+    """Per-cluster occupancy on `as_of`, inside an open unit of work: every cluster not
+    cancelled that is established or has a Form 02, by code."""
+    latest = Latest.of(uow.indicators.all()).as_of(as_of)
+    out = []
+    for s in portfolio(uow, as_of, locality):
+        r = latest.get(code_key(s.cluster.code))
+        if not s.cancelled and (s.established or r is not None):
+            out.append(cluster_row(s, r))
+    return out
+
+
+def occupancy(
+    uow: UnitOfWork, *, as_of: date | None = None, locality: str | None = None
+) -> OccupancyReport:
+    """Per cluster and per locality (as stored, exactly), with the Art. 8.1(c) test."""
+    day = as_of or clock.today()
+    t = default_definition().establishment_test
+    with uow:
+        rows = occupancy_rows(uow, day, locality)
+    places = sorted({r.locality or "" for r in rows})
+    by_place = [judge(p, [r for r in rows if (r.locality or "") == p], t) for p in places]
+    return OccupancyReport(day, rows, by_place, t)
+
+
+def cluster_occupancy(
+    uow: UnitOfWork, *, as_of: date | None = None, locality: str | None = None
+) -> list[ClusterOccupancy]:
+    """Per-cluster occupancy on `as_of` (today), in a unit of work of its own: for
+    dashboards and coverage targets. `occupancy_pct` is None where a figure is missing."""
+    with uow:
+        return occupancy_rows(uow, as_of or clock.today(), locality)
+
+
+def locality_test(
+    uow: UnitOfWork, locality: str | None, as_of: date | None = None
+) -> LocalityOccupancy:
+    """The Art. 8.1(c) test for one locality (exactly as stored) on `as_of` (today)."""
+    day = as_of or clock.today()
+    t = default_definition().establishment_test
+    with uow:
+        near = occupancy_rows(uow, day, locality or None)
+    rows = [r for r in near if (r.locality or "") == (locality or "")]
+    return judge(locality or "", rows, t)
+
+
+def recorded_occupancy(uow: UnitOfWork) -> OccupancySource:
+    """Coverage targets' occupancy: each cluster's as the latest Form 02 on or before
+    the day gives it, each call in a unit of work of its own."""
+
+    def source(day: date) -> Mapping[str, float | None]:
+        return {r.code: r.occupancy_pct for r in cluster_occupancy(uow, as_of=day)}
+
+    return cast(OccupancySource, source)

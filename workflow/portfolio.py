@@ -1,0 +1,80 @@
+"""Where each cluster stood on a day, and since when it has been established.
+
+"Established" means the provincial establishment decision is recorded: the cluster
+reached `investment_approval` or a later main-line state (DOMAIN.md). A suspended
+cluster keeps the standing of the state it left; a cancelled one (plan removed or
+decision revoked) counts nowhere. Reverted entries count as never made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from states import Definition, default_definition
+
+from .model import Cluster, Transition
+from .ports import UnitOfWork
+from .stepclock import standing
+
+ESTABLISHING_STATE = "investment_approval"  # entered by the establishment decision
+
+
+def established_states(d: Definition | None = None) -> frozenset[str]:
+    d = d or default_definition()
+    line = d.main_line
+    return (
+        frozenset(line[line.index(ESTABLISHING_STATE) :])
+        if ESTABLISHING_STATE in line
+        else (frozenset())
+    )
+
+
+@dataclass(frozen=True)
+class Standing:
+    cluster: Cluster  # attributes as they are now (the chain holds their history)
+    state: str  # on the day; `suspended` when suspended
+    established_on: date | None  # when it last became established, if it is on the day
+
+    @property
+    def cancelled(self) -> bool:
+        return self.state == "cancelled"
+
+    @property
+    def established(self) -> bool:
+        return self.established_on is not None
+
+
+def standing_on(
+    entries: Sequence[Transition], day: date, established: frozenset[str]
+) -> tuple[str | None, date | None]:
+    """(state on `day`, date it became established) from the entries that stand."""
+    state: str | None = None
+    origin: str | None = None
+    since: date | None = None
+    for t in standing(entries):
+        if t.effective_on > day:
+            break
+        if t.event == "suspend":
+            origin = t.from_state
+        elif t.to_state != "suspended":
+            origin = None
+        state = t.to_state
+        now = (origin if state == "suspended" else state) in established
+        if not now:
+            since = None
+        elif since is None:
+            since = t.effective_on
+    return state, since
+
+
+def portfolio(uow: UnitOfWork, day: date, locality: str | None = None) -> list[Standing]:
+    """Every cluster registered by `day` (inside an open unit of work), by code."""
+    est = established_states()
+    out: list[Standing] = []
+    for c in uow.clusters.list(locality=locality):
+        state, since = standing_on(uow.clusters.history(c.code), day, est)
+        if state is not None:
+            out.append(Standing(c, state, since))
+    return out

@@ -1,0 +1,155 @@
+"""Excel workbooks (openpyxl, imported only here): any view as a sheet, Form 04 as on
+paper, and reading a sheet back for imports.
+
+Numbers are stored as numbers. Their formats are Excel's locale-neutral codes
+`#,##0` (whole numbers) and `#,##0.00` (decimals): "," stands for the thousands
+separator and "." for the decimal mark of whoever opens the file, so Excel or
+LibreOffice set to Vietnamese shows 1.234,56 and one set to English 1,234.56.
+Dates are real dates shown DD/MM/YYYY.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from .clock import local_date
+from .errors import InvalidInput
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from .circular14 import Circular14
+    from .render import View
+
+INTEGER = "#,##0"
+DECIMAL = "#,##0.00"
+DAY = "DD/MM/YYYY"
+FORM_HEADERS = ("TT", "Chỉ tiêu", "Đơn vị tính", "Kết quả (lũy kế đến thời điểm báo cáo)",
+                "Ghi chú")  # fmt: skip
+
+
+def _cell(ws: Worksheet, row: int, column: int, value: Any, bold: bool = False) -> None:
+    from openpyxl.styles import Font
+
+    if isinstance(value, datetime):
+        value = local_date(value)
+    if isinstance(value, list | tuple):
+        value = ", ".join(str(v) for v in value)
+    c = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, bool):
+        pass
+    elif isinstance(value, int):
+        c.number_format = INTEGER
+    elif isinstance(value, float):
+        c.number_format = DECIMAL
+    elif isinstance(value, date):
+        c.number_format = DAY
+    if bold:
+        c.font = Font(bold=True)
+
+
+def _sheet(ws: Worksheet, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    for j, h in enumerate(header, 1):
+        _cell(ws, 1, j, h, bold=True)
+    for i, values in enumerate(rows, 2):
+        for j, value in enumerate(values, 1):
+            _cell(ws, i, j, value)
+    ws.freeze_panes = "A2"
+
+
+def view_sheets(sheets: Sequence[tuple[str, Iterable[Any], View]], out: BinaryIO) -> None:
+    """One sheet per (title, rows, view), with the view's CSV columns."""
+    from openpyxl import Workbook
+
+    from .render import plain
+
+    wb = Workbook()
+    for n, (title, rows, view) in enumerate(sheets):
+        ws = wb.active if n == 0 else wb.create_sheet()
+        assert ws is not None
+        ws.title = title[:31]
+        cols = [c for c in view.columns if c.csv]
+        _sheet(ws, [c.key for c in cols],
+               ([_native(c.value(r), plain) for c in cols] for r in rows))  # fmt: skip
+    _save(wb, out)
+
+
+def _native(value: Any, plain: Any) -> Any:
+    """What a cell holds: numbers, dates and text as themselves, the rest as JSON/CSV."""
+    if isinstance(value, int | float | str | date) or value is None:
+        return value
+    return plain(value)
+
+
+def _save(wb: Any, out: BinaryIO) -> None:
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    out.write(buffer.getvalue())
+
+
+def form(report: Circular14, out: BinaryIO) -> None:
+    """Form 04/03 laid out like the paper form; a second sheet lists missing Form 02s."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    p = report.period
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = f"Mẫu {report.form}"
+    ws["A1"] = f"Mẫu số {report.form} - Thông tư 14/2024/TT-BCT"
+    ws["A2"] = ("BÁO CÁO TÌNH HÌNH QUY HOẠCH, ĐẦU TƯ XÂY DỰNG VÀ HOẠT ĐỘNG CỦA CÁC CỤM "
+                "CÔNG NGHIỆP")  # fmt: skip
+    ws["A2"].font = Font(bold=True, size=13)
+    kind = "6 tháng đầu năm" if p.half else "năm"
+    ws["A3"] = (f"Kỳ báo cáo: {kind} {p.end.year} (số liệu từ {p.start:%d/%m/%Y} đến "
+                f"{p.end:%d/%m/%Y})")  # fmt: skip
+    ws["A4"] = f"Địa bàn: {report.locality}" if report.locality else "Phạm vi: toàn tỉnh"
+    for cell in ("A1", "A3", "A4"):
+        ws[cell].alignment = Alignment(horizontal="left")
+    top = 6
+    for j, h in enumerate(FORM_HEADERS, 1):
+        _cell(ws, top, j, h, bold=True)
+        ws.cell(row=top, column=j).alignment = Alignment(wrap_text=True, vertical="center")
+    for i, r in enumerate(report.rows, top + 1):
+        for j, value in enumerate((r.no, r.indicator_vi, r.unit, r.value, r.note), 1):
+            _cell(ws, i, j, value, bold=r.section)
+        ws.cell(row=i, column=2).alignment = Alignment(wrap_text=True)
+    for letter, width in zip("ABCDE", (7, 62, 12, 22, 48), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = f"A{top + 1}"
+    missing = wb.create_sheet("Thiếu Mẫu 02")
+    chase = ((m.code, m.name, m.locality, m.developer, m.state) for m in report.missing)
+    _sheet(missing, ("code", "name", "locality", "developer", "state"), chase)
+    missing.column_dimensions["B"].width = 40
+    _save(wb, out)
+
+
+def read_rows(data: bytes, source: str) -> tuple[list[str], list[tuple[int, list[Any]]]]:
+    """The first sheet's header and its other non-blank rows with their row numbers."""
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise InvalidInput(f"{source} is not a readable .xlsx workbook: {exc}") from None
+    ws = wb.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    first = next(rows, None)
+    if first is None:
+        raise InvalidInput(f"{source} is empty; expected a header row")
+    header = ["" if h is None else str(h).strip().lower() for h in first]
+    while header and not header[-1]:
+        header.pop()
+    out = []
+    for n, values in enumerate(rows, 2):
+        cells = list(values[: len(header)])
+        if any(v is not None and str(v).strip() for v in cells):
+            out.append((n, cells + [None] * (len(header) - len(cells))))
+    wb.close()
+    return header, out
