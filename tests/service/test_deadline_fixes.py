@@ -57,8 +57,9 @@ def test_deadline_a_suspension_after_the_due_date_keeps_it_overdue(uow) -> None:
     mark(uow, "Q", "dossier_complete", "2025-03-03")
     services.suspend(uow(), "Q", actor="tester", reason="chờ ý kiến", on=on("2025-04-10"))
     assert due(uow, "2025-04-15") == [("Q", on("2025-03-28"), 0, -18)]
-    nxt = services.show(uow(), "Q").milestones.next_due  # today 02/03/2026, still suspended
-    assert nxt is not None
+    shown = services.show(uow(), "Q").milestones  # today 02/03/2026, still suspended
+    assert shown is not None and shown.next_due is not None
+    nxt = shown.next_due
     assert (nxt.milestone, nxt.due_on, nxt.paused_days, nxt.days_left) == (
         "appraisal_reported", on("2025-03-28"), 0, -339)  # fmt: skip
     services.resume(uow(), "Q", actor="tester", on=on("2025-05-02"))
@@ -99,6 +100,7 @@ def test_deadline_a_paused_clock_refuses_its_milestone(uow) -> None:
     mark(uow, "Q", "dossier_resubmitted", "2025-03-15")
     mark(uow, "Q", "appraisal_reported", "2025-03-20")
     shown = services.show(uow(), "Q").milestones
+    assert shown is not None
     assert shown.paused == ()
     assert shown.deadlines[0].milestone == "decision_issued"
 
@@ -109,6 +111,7 @@ def test_deadline_a_returned_dossier_can_be_back_filled(uow) -> None:
     mark(uow, "Q", "appraisal_reported", "2025-03-25")
     mark(uow, "Q", "dossier_returned", "2025-03-10")  # back-filled: optional
     shown = services.show(uow(), "Q").milestones
+    assert shown is not None
     assert shown.paused == ()  # the appraisal is done: no clock is held
     with pytest.raises(CcnError, match="before the pause it resumes, 10/03/2025"):
         mark(uow, "Q", "dossier_resubmitted", "2025-03-05")
