@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -11,11 +12,12 @@ from states import Definition
 
 from . import clock, milestones
 from .access import authorize
-from .errors import InvalidInput
+from .errors import CcnError, InvalidInput
 from .milestones import Deadline, Stay
 from .model import Transition
 from .ports import UnitOfWork
 from .services import _actor, _load, _unchanged_since
+from .stepclock import standing
 from .validate import clean_text
 from .workdays import WorkCalendar
 
@@ -110,6 +112,20 @@ class _Definitions:
         return self._cache[key]
 
 
+def pinned_on(entries: Sequence[Transition], workflow: str, day: date) -> str:
+    """The definition a cluster was pinned to on `day`. A `migrate` entry takes effect
+    when it was recorded (its effective date is the state's start), so the chain tells
+    when the cluster switched; `workflow` is the one it is pinned to now."""
+    moves = [(clock.local_date(t.recorded_at), json.loads(t.data)) for t in standing(entries)
+             if t.event == "migrate" and t.data]  # fmt: skip
+    for switched, data in reversed(moves):
+        if switched <= day:
+            return str(data.get("workflow", workflow))
+    if moves:
+        return str(moves[0][1].get("from_workflow", workflow))
+    return workflow
+
+
 def deadlines(
     uow: UnitOfWork,
     *,
@@ -118,11 +134,18 @@ def deadlines(
     overdue: bool = False,
     locality: str | None = None,
     calendar: WorkCalendar | None = None,
+    problems: list[str] | None = None,
 ) -> list[DeadlineRow]:
     """Every open milestone with a legal limit on `as_of` (default today), by due date
-    then code. Each cluster is judged by the definition it is pinned to."""
+    then code. Each cluster is judged by the definition it was pinned to on `as_of`.
+
+    A cluster whose definition cannot be used (altered in the database) is left out and
+    named in `problems`, so that one bad cluster does not hide everyone's deadlines;
+    without `problems` its error is raised."""
+    from .reports import work_calendar
+
     day = as_of or clock.today()
-    cal = calendar or WorkCalendar()
+    cal = calendar or work_calendar()
     rows: list[DeadlineRow] = []
     with uow:
         definition = _Definitions(uow)
@@ -131,8 +154,18 @@ def deadlines(
             current = milestones.stay(h.entries, day)
             if current is None:
                 continue
-            for dl in milestones.open_deadlines(definition(h.workflow), current, day, cal):
-                rows.append(_row(h.code, h.name, h.locality, current, dl))
+            try:
+                key = h.workflow
+                if any(t.event == "migrate" for t in h.entries):  # few: read them whole
+                    key = pinned_on(uow.clusters.history(h.code), h.workflow, day)
+                d = definition(key)
+                found = milestones.open_deadlines(d, current, day, cal)
+            except (CcnError, OverflowError) as exc:
+                if problems is None:
+                    raise
+                problems.append(f"cluster {h.code} left out: {exc}")
+                continue
+            rows.extend(_row(h.code, h.name, h.locality, current, dl) for dl in found)
     rows = [r for r in rows if (not overdue or r.days_left < 0)]
     if within is not None:
         rows = [r for r in rows if within.holds(r)]
