@@ -393,7 +393,9 @@ def _merged(spans: Sequence[Span]) -> list[Span]:
 
 
 def open_milestones(d: Definition, current: Stay) -> list[MilestoneDef]:
-    """The state's milestones neither recorded nor passed by a later one."""
+    """The state's milestones not recorded yet: those of the order not passed by a later
+    one, and the optional steps that run in parallel (not a pause or resume, which
+    happen only when a dossier is returned)."""
     if not d.has_state(current.state):
         return []
     sdef = d.state(current.state)
@@ -403,7 +405,8 @@ def open_milestones(d: Definition, current: Stay) -> list[MilestoneDef]:
     return [
         m
         for i, m in enumerate(sdef.milestones)
-        if m.name not in done and i > last and not m.optional
+        if m.name not in done
+        and ((not m.optional and i > last) or (m.optional and not (m.pauses or m.resumes)))
     ]
 
 

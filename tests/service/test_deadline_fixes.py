@@ -135,3 +135,21 @@ def test_deadline_a_milestone_inside_a_suspension_is_refused(uow) -> None:
     ):
         mark(uow, "Q", "appraisal_reported", "2025-03-15")
     mark(uow, "Q", "appraisal_reported", "2025-03-20")
+
+
+def test_deadline_infrastructure_steps_run_in_parallel(uow) -> None:
+    new = NewCluster("HT1", "Cụm HT1", state="infrastructure", since=on("2024-06-03"),
+                     ref="QĐ 9/QĐ-UBND")  # fmt: skip
+    services.register(uow(), new, actor="tester")
+    mark(uow, "HT1", "land_allocated", "2024-09-10")
+    mark(uow, "HT1", "eia_approved", "2024-08-01")  # before the land, recorded later
+    mark(uow, "HT1", "detailed_plan_approved", "2024-07-15")
+    shown = services.show(uow(), "HT1").milestones
+    assert shown is not None
+    assert shown.open == (
+        "infrastructure_project_approved", "site_clearance_done", "construction_started",
+        "wastewater_plant_built", "wastewater_plant_compliant", "commissioned",
+    )  # fmt: skip
+    mark(uow, "HT1", "commissioned", "2025-12-01")
+    with pytest.raises(CcnError, match="is before commissioned, recorded for 01/12/2025"):
+        mark(uow, "HT1", "commissioned", "2025-11-01")
