@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from states import Definition
@@ -75,6 +75,28 @@ class DeadlineRow:
     days_left: int  # negative when overdue
     working_days_left: int
     responsible: str | None
+    # The milestone's (en, vi) labels, if known: presentation, not part of the row's value.
+    labels: tuple[str, str] | None = field(default=None, compare=False)
+
+    def label(self, lang: str) -> str:
+        """The milestone in `lang`: its label in the cluster's definition, else its name."""
+        if self.labels is None:
+            return self.milestone
+        return self.labels[1] if lang == "vi" else self.labels[0]
+
+
+def milestone_labels(d: Definition, state: str, name: str) -> tuple[str, str] | None:
+    """(en, vi) labels of milestone `name` of `state` in definition `d`, if it has one."""
+    m = d.state(state).milestone(name) if d.has_state(state) else None
+    return None if m is None else (m.label_en, m.label_vi)
+
+
+def milestone_label(d: Definition, state: str, name: str, lang: str) -> str:
+    """Milestone `name` of `state` as `lang` reads it; its name when `d` does not know it."""
+    labels = milestone_labels(d, state, name)
+    if labels is None:
+        return name
+    return labels[1] if lang == "vi" else labels[0]
 
 
 @dataclass(frozen=True)
@@ -165,7 +187,7 @@ def deadlines(
                     raise
                 problems.append(f"cluster {h.code} left out: {exc}")
                 continue
-            rows.extend(_row(h.code, h.name, h.locality, current, dl) for dl in found)
+            rows.extend(_row(h.code, h.name, h.locality, current, dl, d) for dl in found)
     rows = [r for r in rows if (not overdue or r.days_left < 0)]
     if within is not None:
         rows = [r for r in rows if within.holds(r)]
@@ -173,12 +195,15 @@ def deadlines(
     return rows
 
 
-def _row(code: str, name: str, locality: str | None, current: Stay, dl: Deadline) -> DeadlineRow:
+def _row(
+    code: str, name: str, locality: str | None, current: Stay, dl: Deadline, d: Definition
+) -> DeadlineRow:
     return DeadlineRow(
         code=code, name=name, locality=locality, state=current.state, milestone=dl.milestone,
         counts_from=dl.counts_from, started_on=dl.started_on, due_on=dl.due_on,
         paused_days=dl.paused_days, days_left=dl.days_left,
         working_days_left=dl.working_days_left, responsible=dl.responsible,
+        labels=milestone_labels(d, current.state, dl.milestone),
     )  # fmt: skip
 
 

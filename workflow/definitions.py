@@ -26,6 +26,7 @@ from .access import authorize
 from .errors import InvalidInput, StorageError
 from .ports import UnitOfWork
 from .services import _actor
+from .text import nfc
 from .validate import clean_text
 
 # A dossier counts as under appraisal from a complete dossier until the decision.
@@ -62,7 +63,8 @@ def install(uow: UnitOfWork, path: str, *, actor: str) -> Installed:
 
 def read(path: str) -> Definition:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        # NFC, as every other text ccn stores: an NFD copy is the same definition.
+        text = nfc(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"cannot read {path}: {exc}", field="file") from None
     try:
@@ -254,7 +256,12 @@ def migrate_all(
                 uow.definitions.get(w.workflow).has_state(s) for w in uow.definitions.stored()
             ):
                 raise InvalidInput(f"unknown state {s!r}", field="state")
+        stored = [uow.definitions.get(w.workflow) for w in uow.definitions.stored()]
         for old, new in renames.items():
+            if not any(d.has_state(old) for d in stored):
+                raise InvalidInput(
+                    f"--map {old}={new}: no stored definition has a state {old}", field="map"
+                )
             if not target.has_state(new):
                 raise InvalidInput(
                     f"--map {old}={new}: {target.key} has no state {new}", field="map"

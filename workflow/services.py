@@ -642,6 +642,8 @@ def page_deadlines(
     from .deadlines import deadlines
 
     return [
-        DeadlineItem(d.code, d.name, d.state, d.milestone, d.due_on, d.days_left, d.responsible)
+        DeadlineItem(
+            d.code, d.name, d.state, d.milestone, d.due_on, d.days_left, d.responsible, d.labels
+        )
         for d in deadlines(uow, as_of=as_of, calendar=calendar, problems=problems)
     ]

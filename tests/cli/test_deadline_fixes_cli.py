@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
-from ..conftest import FROZEN_NOW, raw_sql
+from ..conftest import FROZEN_NOW, dump, raw_sql
 
 TEST_2026 = str(Path(__file__).parent.parent / "data" / "establishment_test_2026.toml")
 
@@ -121,3 +121,85 @@ def test_deadline_as_of_judges_by_the_definition_pinned_then(ccn) -> None:
     # From today: the test rules, 20 working days (Tết 16-20/02 left out).
     [now] = j(ccn("report", "deadlines", "--as-of", "02/03/2026", "--format", "json"))
     assert now["due_on"] == "2026-03-09"
+
+
+def test_deadline_vietnamese_table_shows_milestone_labels(ccn) -> None:
+    add(ccn, "HT1")
+    ok(ccn("milestone", "HT1", "first_application", "--on", "20/02/2026"))
+    vi = ok(ccn("--lang", "vi", "report", "deadlines")).stdout
+    assert "HT1  Cụm HT1  Cao Lộc  Thông báo tiếp n…  27/02/2026" in vi  # the label, cut to fit
+    assert "notice_published" not in vi
+    en = ok(ccn("report", "deadlines")).stdout
+    assert "notice_published" in en
+    # JSON keeps the milestone's name, whatever the language.
+    [row] = j(ccn("--lang", "vi", "report", "deadlines", "--format", "json"))
+    assert row["milestone"] == "notice_published"
+
+
+def test_deadline_show_json_has_recorded_milestones_and_paused_clocks(ccn) -> None:
+    add(ccn, "HT1")
+    ok(ccn("milestone", "HT1", "dossier_complete", "--on", "02/02/2026"))
+    ok(ccn("milestone", "HT1", "dossier_returned", "--on", "10/02/2026"))
+    shown = j(ccn("cluster", "show", "HT1", "--format", "json"))
+    assert shown["milestones"] == [
+        {"milestone": "dossier_complete", "on": "2026-02-02"},
+        {"milestone": "dossier_returned", "on": "2026-02-10"},
+    ]
+    assert shown["paused"] == [{"milestone": "appraisal_reported", "since": "2026-02-10"}]
+    assert shown["next_due"] is None
+    card = ok(ccn("cluster", "show", "HT1")).stdout
+    assert "paused:        appraisal_reported since 10/02/2026" in card
+
+
+def test_deadline_an_nfd_definition_is_stored_nfc(ccn, tmp_path) -> None:
+    import unicodedata
+
+    nfc_text = Path(TEST_2026).read_text(encoding="utf-8").replace("test-2026", "nfd-1")
+    nfd = tmp_path / "nfd.toml"
+    nfd.write_text(unicodedata.normalize("NFD", nfc_text), encoding="utf-8")
+    assert nfd.read_text(encoding="utf-8") != nfc_text
+    ok(ccn("workflow", "install", str(nfd)))
+    [stored] = [w for w in j(ccn("workflow", "list", "--format", "json"))
+                if w["workflow"].endswith("@nfd-1")]  # fmt: skip
+    assert stored["sha256"] == hashlib.sha256(nfc_text.encode("utf-8")).hexdigest()
+    add(ccn, "HT1")
+    ok(ccn("workflow", "migrate", "--to", "nfd-1", "--reason", "thử"))
+    ok(ccn("milestone", "HT1", "first_application", "--on", "20/02/2026"))
+    [row] = j(ccn("report", "deadlines", "--format", "json"))
+    assert row["responsible"] == "UBND cấp xã"
+    assert unicodedata.is_normalized("NFC", row["responsible"])
+
+
+def test_deadline_migrate_map_refuses_an_unknown_old_state(ccn) -> None:
+    add(ccn, "HT1")
+    ok(ccn("workflow", "install", TEST_2026))
+    before = dump(ccn.url)
+    r = ccn("workflow", "migrate", "--to", "test-2026", "--reason", "thử", "--map", "foo=planned")
+    assert r.exit_code == 1
+    assert r.stderr == "Error: --map foo=planned: no stored definition has a state foo\n"
+    assert dump(ccn.url) == before
+
+
+def test_deadline_migrate_dry_run_table_is_not_cut(ccn) -> None:
+    add(ccn, "APP")
+    ok(ccn("milestone", "APP", "dossier_complete", "--on", "02/02/2026"))
+    ok(ccn("workflow", "install", TEST_2026))
+    out = ok(ccn("workflow", "migrate", "--to", "test-2026", "--reason", "thử", "--dry-run"))
+    line = next(x for x in out.stdout.splitlines() if x.startswith("APP"))
+    assert "cluster_establishment@nd32-2024" in line
+    assert "cluster_establishment@test-2026" in line
+    assert line.rstrip().endswith("dossier under appraisal since 02/02/2026 (Decree 32 Art. 35.2)")
+    assert "…" not in out.stdout
+
+
+def test_deadline_demo_never_overwrites_an_existing_database(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from cli import cli
+
+    db = tmp_path / "demo.db"
+    db.write_bytes(b"someone's data")
+    r = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path)])
+    assert r.exit_code == 1
+    assert r.stderr == (f"Error: {db} already exists; remove it or choose another --dir\n")
+    assert db.read_bytes() == b"someone's data"

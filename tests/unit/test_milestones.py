@@ -315,3 +315,21 @@ def test_advancing_leaves_milestones_behind_and_a_new_stay_starts_empty() -> Non
     stay = _stay(history)
     assert (stay.state, stay.marks) == ("investment_approval", ())
     assert milestones.open_milestones(d, stay) == []
+
+
+def test_milestone_labels_for_pages_and_tables() -> None:
+    from workflow.dashboard import DeadlineItem
+    from workflow.deadlines import milestone_label, milestone_labels
+
+    d = default_definition()
+    assert milestone_label(d, "establishment", "notice_published", "vi") == (
+        "Thông báo tiếp nhận hồ sơ"
+    )
+    assert milestone_label(d, "establishment", "notice_published", "en") == "Notice published"
+    assert milestone_label(d, "establishment", "gone", "vi") == "gone"
+    assert milestone_label(d, "nowhere", "notice_published", "vi") == "notice_published"
+    labels = milestone_labels(d, "establishment", "decision_issued")
+    item = DeadlineItem("HT1", "Cụm HT1", "establishment", "decision_issued",
+                        date(2026, 3, 2), 0, None, labels)  # fmt: skip
+    assert item.label("vi") == "Quyết định thành lập"
+    assert DeadlineItem("HT1", "x", "s", "m", date(2026, 3, 2), 0).label("vi") == "m"
