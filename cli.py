@@ -317,15 +317,20 @@ def cluster_migrate(env: Env, code: str, to: str, reason: str) -> None:
     click.echo(f"{t.code}: now follows {to} (seq {t.seq})")
 
 
+CALENDAR_HELP = "Local calendar TOML: extra days off and make-up working days."
+
+
 @cmd(cluster, "show")
 @click.argument("code")
+@click.option("--calendar", "calendar_file", metavar="FILE", help=CALENDAR_HELP)
 @fmt_option("table", "json")
-def cluster_show(env: Env, code: str, fmt: str) -> None:
+def cluster_show(env: Env, code: str, calendar_file: str | None, fmt: str) -> None:
     """Show one cluster and what can happen to it next."""
     from workflow import render, views
     from workflow.occupancy import locality_test
 
-    view = services.show(env.uow(readonly=True), code)
+    calendar = reports.work_calendar(calendar_file)
+    view = services.show(env.uow(readonly=True), code, calendar)
     if fmt == "json":
         render.write_json(views.cluster_data(view), sys.stdout.buffer)
     else:
@@ -466,11 +471,13 @@ def report_deadlines(env: Env, as_of: str | None, within: str | None, overdue: b
     from workflow import deadlines
 
     window = deadlines.parse_within(within) if within is not None else None
+    problems: list[str] = []
     rows = deadlines.deadlines(
         env.uow(readonly=True), as_of=_date(as_of), within=window, overdue=overdue,
-        locality=locality, calendar=reports.work_calendar(calendar_file),
+        locality=locality, calendar=reports.work_calendar(calendar_file), problems=problems,
     )  # fmt: skip
     env.emit(rows, "DEADLINES", fmt)
+    _warn(problems)
     if fail_on_overdue and any(r.days_left < 0 for r in rows):
         sys.exit(3)
 
@@ -512,25 +519,39 @@ def report_funnel(env: Env, as_of: str | None, locality: str | None, fmt: str) -
 @click.option("--as-of", help="Show the portfolio as it stood on this date.")
 @click.option("--lang", "page_lang", type=click.Choice(["vi", "en"]),
               help="Language of the page. Default: the global --lang.")  # fmt: skip
-def report_html(env: Env, out: str, as_of: str | None, page_lang: str | None) -> None:
+@click.option("--calendar", "calendar_file", metavar="FILE", help=CALENDAR_HELP)
+def report_html(env: Env, out: str, as_of: str | None, page_lang: str | None,
+                calendar_file: str | None) -> None:  # fmt: skip
     """One self-contained page for supervisors: funnel, stalled clusters, deadlines,
     targets, time in each step, a timeline per cluster and a table of all clusters.
     It needs no network: open it from a USB stick or an email attachment."""
-    path = write_page(env, out, _date(as_of), page_lang or env.lang)
+    calendar = reports.work_calendar(calendar_file)
+    path = write_page(env, out, _date(as_of), page_lang or env.lang, calendar)
     click.echo(f"Page written to {path}")
 
 
-def write_page(env: Env, out: str, as_of: date | None, lang: str) -> str:
+def write_page(env: Env, out: str, as_of: date | None, lang: str, calendar: Any = None) -> str:
     """Build the dashboard and write its page to `out`, whole or not at all."""
     from workflow.html_page import render
 
     targets = services.page_targets(env.uow(readonly=True), as_of=as_of, lang=lang)
-    deadlines = services.page_deadlines(env.uow(readonly=True), as_of=as_of)
-    board = services.dashboard(
-        env.uow(readonly=True), as_of=as_of, deadlines=deadlines, targets=targets
+    problems: list[str] = []
+    deadlines = services.page_deadlines(
+        env.uow(readonly=True), as_of=as_of, calendar=calendar, problems=problems
     )
+    _warn(problems)
+    board = services.dashboard(
+        env.uow(readonly=True), as_of=as_of, deadlines=deadlines, targets=targets,
+        calendar=calendar,
+    )  # fmt: skip
     page = render(board, lang)
     return _write_whole(out, page)
+
+
+def _warn(problems: list[str]) -> None:
+    """Clusters a report had to leave out, each on its own line of stderr."""
+    for problem in problems:
+        click.echo(_one_line(f"Warning: {problem}"), err=True)
 
 
 def _write_whole(out: str, text: str) -> str:

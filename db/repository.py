@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, and_, bindparam, func, insert, select, update
 
-from states import Definition, definition_problem, parse_definition
+from states import Definition, DefinitionError, definition_problem, parse_definition
 from states.targets import TargetSet
 from workflow.errors import ConcurrentChange, InvalidInput, StorageError
 from workflow.model import ENTRY_FIELDS, Cluster, Transition
@@ -213,7 +213,11 @@ class SqlDefinitionStore:
             raise StorageError(f"workflow {key} {problem}; refusing to use it")
         parsed = self.cache.parsed.get(row.sha256)
         if parsed is None:
-            parsed = self.cache.parsed[row.sha256] = parse_definition(row.text, source=key)
+            try:
+                parsed = parse_definition(row.text, source=key)
+            except DefinitionError as exc:  # stored before the loader refused what it says
+                raise StorageError(f"workflow {key} can no longer be used: {exc.problem}") from None
+            self.cache.parsed[row.sha256] = parsed
         self.cache.definitions[key] = parsed
         return parsed
 

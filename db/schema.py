@@ -123,7 +123,8 @@ def _group_role(engine: Engine) -> str:
 
 
 def fresh_sqlite(directory: str | None, name: str, prefix: str) -> Path:
-    """A new, initialised SQLite file `name` in `directory` (a new temporary one if None)."""
+    """A new, initialised SQLite file `name` in `directory` (a new temporary one if None);
+    refused when `name` is already there."""
     import tempfile
 
     from .engine import open_engine, to_url
@@ -131,7 +132,10 @@ def fresh_sqlite(directory: str | None, name: str, prefix: str) -> Path:
     folder = Path(directory) if directory else Path(tempfile.mkdtemp(prefix=prefix))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
-    for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+    if path.exists():
+        # It may be someone's real database: never overwrite it.
+        raise StorageError(f"{path} already exists; remove it or choose another --dir")
+    for stale in (Path(f"{path}-wal"), Path(f"{path}-shm")):
         stale.unlink(missing_ok=True)
     engine = open_engine(to_url(str(path)), create_dir=True)
     upgrade(engine)

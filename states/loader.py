@@ -40,6 +40,11 @@ EARLIER_REVISIONS = {
 }
 
 
+# The longest limit or threshold a definition may set: ten years. No law sets more, and
+# a due date is counted day by day, so a typo of a few zeros must fail here, not later.
+MAX_LIMIT = {"days": 3650, "working_days": 2600}
+
+
 class DefinitionError(ValueError):
     """A workflow definition is invalid. Carries the offending state, if any."""
 
@@ -123,6 +128,12 @@ def _threshold(raw: Any, state: str, what: str = "threshold", where: str = "") -
         )
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise DefinitionError(f"{where}: {what} value must be a positive integer", state)
+    if value > MAX_LIMIT[unit]:
+        raise DefinitionError(
+            f"{where}: {what} value {value} is too large (at most {MAX_LIMIT[unit]} "
+            f"{unit.replace('_', ' ')})",
+            state,
+        )
     return Threshold(value, unit)
 
 
@@ -317,8 +328,17 @@ def _validate(d: Definition) -> None:
     for s in d.state_names:
         if s not in reached:
             raise DefinitionError(f"state '{s}' is unreachable from '{d.initial}'", s)
+    owner: dict[str, str] = {}
     for state in d.states:
         _validate_milestones(state)
+        for ms in state.milestones:
+            if ms.name in owner:
+                raise DefinitionError(
+                    f"state '{state.name}', milestone '{ms.name}': the name is already a "
+                    f"milestone of state '{owner[ms.name]}'",
+                    state.name,
+                )
+            owner[ms.name] = state.name
 
 
 def _validate_milestones(state: StateDef) -> None:
@@ -365,3 +385,10 @@ def _validate_milestones(state: StateDef) -> None:
                     f"state '{s}', milestone '{m.name}': counts_from forms a cycle ({loop})", s
                 )
             chain.append(at.name)
+    for m in state.milestones:
+        if m.counts_from is not None and names.index(m.counts_from) > names.index(m.name):
+            raise DefinitionError(
+                f"state '{s}', milestone '{m.name}': counts_from names '{m.counts_from}', "
+                "which comes later in the order, so its clock could never start",
+                s,
+            )

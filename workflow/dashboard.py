@@ -9,7 +9,7 @@ says so rather than showing an empty list, which would read as "nothing is late"
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from .ports import Position
@@ -28,10 +28,18 @@ class DeadlineItem:
     due_on: date
     days_left: int
     responsible: str | None = None
+    # The milestone's (en, vi) labels, if known: presentation, not part of the row's value.
+    labels: tuple[str, str] | None = field(default=None, compare=False)
 
     @property
     def overdue(self) -> bool:
         return self.days_left < 0
+
+    def label(self, lang: str) -> str:
+        """The milestone as the page shows it in `lang`: its label, else its name."""
+        if self.labels is None:
+            return self.milestone
+        return self.labels[1] if lang == "vi" else self.labels[0]
 
 
 @dataclass(frozen=True)

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from states import Definition
 
 from . import clock, milestones
 from .access import authorize
-from .errors import InvalidInput
+from .errors import CcnError, InvalidInput
 from .milestones import Deadline, Stay
 from .model import Transition
 from .ports import UnitOfWork
 from .services import _actor, _load, _unchanged_since
+from .stepclock import standing
 from .validate import clean_text
 from .workdays import WorkCalendar
 
@@ -73,6 +75,28 @@ class DeadlineRow:
     days_left: int  # negative when overdue
     working_days_left: int
     responsible: str | None
+    # The milestone's (en, vi) labels, if known: presentation, not part of the row's value.
+    labels: tuple[str, str] | None = field(default=None, compare=False)
+
+    def label(self, lang: str) -> str:
+        """The milestone in `lang`: its label in the cluster's definition, else its name."""
+        if self.labels is None:
+            return self.milestone
+        return self.labels[1] if lang == "vi" else self.labels[0]
+
+
+def milestone_labels(d: Definition, state: str, name: str) -> tuple[str, str] | None:
+    """(en, vi) labels of milestone `name` of `state` in definition `d`, if it has one."""
+    m = d.state(state).milestone(name) if d.has_state(state) else None
+    return None if m is None else (m.label_en, m.label_vi)
+
+
+def milestone_label(d: Definition, state: str, name: str, lang: str) -> str:
+    """Milestone `name` of `state` as `lang` reads it; its name when `d` does not know it."""
+    labels = milestone_labels(d, state, name)
+    if labels is None:
+        return name
+    return labels[1] if lang == "vi" else labels[0]
 
 
 @dataclass(frozen=True)
@@ -110,6 +134,20 @@ class _Definitions:
         return self._cache[key]
 
 
+def pinned_on(entries: Sequence[Transition], workflow: str, day: date) -> str:
+    """The definition a cluster was pinned to on `day`. A `migrate` entry takes effect
+    when it was recorded (its effective date is the state's start), so the chain tells
+    when the cluster switched; `workflow` is the one it is pinned to now."""
+    moves = [(clock.local_date(t.recorded_at), json.loads(t.data)) for t in standing(entries)
+             if t.event == "migrate" and t.data]  # fmt: skip
+    for switched, data in reversed(moves):
+        if switched <= day:
+            return str(data.get("workflow", workflow))
+    if moves:
+        return str(moves[0][1].get("from_workflow", workflow))
+    return workflow
+
+
 def deadlines(
     uow: UnitOfWork,
     *,
@@ -118,11 +156,18 @@ def deadlines(
     overdue: bool = False,
     locality: str | None = None,
     calendar: WorkCalendar | None = None,
+    problems: list[str] | None = None,
 ) -> list[DeadlineRow]:
     """Every open milestone with a legal limit on `as_of` (default today), by due date
-    then code. Each cluster is judged by the definition it is pinned to."""
+    then code. Each cluster is judged by the definition it was pinned to on `as_of`.
+
+    A cluster whose definition cannot be used (altered in the database) is left out and
+    named in `problems`, so that one bad cluster does not hide everyone's deadlines;
+    without `problems` its error is raised."""
+    from .reports import work_calendar
+
     day = as_of or clock.today()
-    cal = calendar or WorkCalendar()
+    cal = calendar or work_calendar()
     rows: list[DeadlineRow] = []
     with uow:
         definition = _Definitions(uow)
@@ -131,8 +176,18 @@ def deadlines(
             current = milestones.stay(h.entries, day)
             if current is None:
                 continue
-            for dl in milestones.open_deadlines(definition(h.workflow), current, day, cal):
-                rows.append(_row(h.code, h.name, h.locality, current, dl))
+            try:
+                key = h.workflow
+                if any(t.event == "migrate" for t in h.entries):  # few: read them whole
+                    key = pinned_on(uow.clusters.history(h.code), h.workflow, day)
+                d = definition(key)
+                found = milestones.open_deadlines(d, current, day, cal)
+            except (CcnError, OverflowError) as exc:
+                if problems is None:
+                    raise
+                problems.append(f"cluster {h.code} left out: {exc}")
+                continue
+            rows.extend(_row(h.code, h.name, h.locality, current, dl, d) for dl in found)
     rows = [r for r in rows if (not overdue or r.days_left < 0)]
     if within is not None:
         rows = [r for r in rows if within.holds(r)]
@@ -140,12 +195,15 @@ def deadlines(
     return rows
 
 
-def _row(code: str, name: str, locality: str | None, current: Stay, dl: Deadline) -> DeadlineRow:
+def _row(
+    code: str, name: str, locality: str | None, current: Stay, dl: Deadline, d: Definition
+) -> DeadlineRow:
     return DeadlineRow(
         code=code, name=name, locality=locality, state=current.state, milestone=dl.milestone,
         counts_from=dl.counts_from, started_on=dl.started_on, due_on=dl.due_on,
         paused_days=dl.paused_days, days_left=dl.days_left,
         working_days_left=dl.working_days_left, responsible=dl.responsible,
+        labels=milestone_labels(d, current.state, dl.milestone),
     )  # fmt: skip
 
 

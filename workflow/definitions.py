@@ -7,18 +7,26 @@ appraisal, which finishes under the rules it started with (Decree 32/2024 Art. 3
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from states import Definition, DefinitionError, StateDef, default_definition, parse_definition
+from states import (
+    Definition,
+    DefinitionError,
+    MilestoneDef,
+    StateDef,
+    default_definition,
+    parse_definition,
+)
 
 from . import clock, milestones
 from .access import authorize
 from .errors import InvalidInput, StorageError
 from .ports import UnitOfWork
 from .services import _actor
+from .text import nfc
 from .validate import clean_text
 
 # A dossier counts as under appraisal from a complete dossier until the decision.
@@ -55,7 +63,8 @@ def install(uow: UnitOfWork, path: str, *, actor: str) -> Installed:
 
 def read(path: str) -> Definition:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        # NFC, as every other text ccn stores: an NFD copy is the same definition.
+        text = nfc(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"cannot read {path}: {exc}", field="file") from None
     try:
@@ -85,7 +94,9 @@ def _resolve(uow: UnitOfWork, ref: str) -> Definition:
 class Change:
     """One difference between two definitions."""
 
-    kind: str  # state, move, milestone, limit, threshold, role, requires
+    # state, threshold, requires, move, milestone, order, limit, clock, responsible,
+    # optional, role, setting
+    kind: str
     name: str
     change: str  # added, removed, changed
     old: str | None
@@ -106,9 +117,55 @@ def compare(a: Definition, b: Definition) -> list[Change]:
     out += _keyed("requires", _requires(a.states), _requires(b.states), changes_only=True)
     out += _keyed("move", _moves(a), _moves(b))
     out += _keyed("milestone", _milestones(a), _milestones(b))
+    out += _keyed("order", _order(a, b), _order(b, a), changes_only=True)
     out += _keyed("limit", _limits(a), _limits(b), changes_only=True)
+    for kind, get in _MILESTONE_FIELDS:
+        out += _keyed(kind, _each_milestone(a, get), _each_milestone(b, get), changes_only=True)
+    out += _keyed("requires", _event_requires(a), _event_requires(b), changes_only=True)
     out += _keyed("role", _roles(a), _roles(b))
+    out += _keyed("setting", _settings(a), _settings(b), changes_only=True)
     return out
+
+
+def _clock(m: MilestoneDef) -> str:
+    return f"pauses {m.pauses}" if m.pauses else f"resumes {m.resumes}" if m.resumes else "-"
+
+
+_MILESTONE_FIELDS: tuple[tuple[str, Callable[[MilestoneDef], str]], ...] = (
+    ("clock", _clock),
+    ("responsible", lambda m: m.responsible or "-"),
+    ("optional", lambda m: "yes" if m.optional else "no"),
+)
+
+
+def _each_milestone(d: Definition, get: Callable[[MilestoneDef], str]) -> dict[str, str]:
+    return {f"{s.name}.{m.name}": get(m) for s in d.states for m in s.milestones}
+
+
+def _order(d: Definition, other: Definition) -> dict[str, str]:
+    """Each state's milestones in order, those of both definitions only: an added or
+    removed milestone is its own change, a reordering is this one."""
+    out = {}
+    for s in d.states:
+        theirs = (
+            {m.name for m in other.state(s.name).milestones} if other.has_state(s.name) else set()
+        )
+        out[s.name] = ", ".join(m.name for m in s.milestones if m.name in theirs) or "-"
+    return out
+
+
+def _event_requires(d: Definition) -> dict[str, str]:
+    return {f"event {e.name}": ", ".join(e.requires) or "-" for e in d.events}
+
+
+def _settings(d: Definition) -> dict[str, str]:
+    t = d.establishment_test
+    return {
+        "backdate_limit_days": str(d.backdate_limit_days),
+        "calendar": d.calendar or "-",
+        "establishment_test": f"average {t.average}, min occupancy {t.min_occupancy_pct:g}%, "
+        f"max unleased {t.max_unleased_ha:g} ha",
+    }
 
 
 def _keyed(
@@ -199,7 +256,12 @@ def migrate_all(
                 uow.definitions.get(w.workflow).has_state(s) for w in uow.definitions.stored()
             ):
                 raise InvalidInput(f"unknown state {s!r}", field="state")
+        stored = [uow.definitions.get(w.workflow) for w in uow.definitions.stored()]
         for old, new in renames.items():
+            if not any(d.has_state(old) for d in stored):
+                raise InvalidInput(
+                    f"--map {old}={new}: no stored definition has a state {old}", field="map"
+                )
             if not target.has_state(new):
                 raise InvalidInput(
                     f"--map {old}={new}: {target.key} has no state {new}", field="map"

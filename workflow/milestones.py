@@ -155,8 +155,17 @@ def check_record(
             f"milestone date {clock.dmy(on)} is before cluster {code} entered {state} "
             f"on {clock.dmy(current.entered_on)}",
         )
+    for a, b in current.suspensions:
+        if b is not None and a < on < b:
+            raise DateOutOfRange(
+                code,
+                f"milestone date {clock.dmy(on)} falls while cluster {code} was suspended, "
+                f"from {clock.dmy(a)} to {clock.dmy(b)}",
+            )
+    # An optional milestone (a returned dossier, a parallel step) may be back-filled
+    # anywhere in the stay; the others move forward in time.
     latest = max(current.marks, key=lambda k: k.on, default=None)
-    if latest is not None and on < latest.on:
+    if latest is not None and on < latest.on and not m.optional:
         raise DateOutOfRange(
             code,
             f"milestone date {clock.dmy(on)} is before {latest.name}, recorded for "
@@ -179,8 +188,16 @@ def check_record(
                 f"milestone {name} comes before {later[-1].name}, already recorded for "
                 f"cluster {code} on {clock.dmy(later[-1].on)}",
             )  # fmt: skip
+    held = _open_pause(sdef, current, name) if m.limit else None
+    if held is not None:
+        raise _refused(
+            code, state,
+            f"the clock of {name} is paused since {clock.dmy(held)}; "
+            f"record {_resumer(sdef, name)} first",
+        )  # fmt: skip
     clock_of = m.pauses or m.resumes
     if clock_of is not None:
+        _check_pause_dates(code, state, sdef, current, m, on)
         open_since = _open_pause(sdef, current, clock_of)
         if m.pauses and open_since is not None:
             raise _refused(
@@ -194,6 +211,28 @@ def check_record(
                 f"the clock of {clock_of} is not paused: nothing for {name} to resume",
             )  # fmt: skip
     return m
+
+
+def _check_pause_dates(
+    code: str, state: str, sdef: StateDef, current: Stay, m: MilestoneDef, on: date
+) -> None:
+    """Pauses of one clock follow each other in time: a pause starts after the last one
+    ended, a resume is not before its pause."""
+    pauses = _pauses(sdef, current, m.pauses or m.resumes or "")
+    if not pauses:
+        return
+    a, b = pauses[-1]
+    if m.pauses and b is not None and on < b:
+        raise _refused(
+            code, state,
+            f"milestone date {clock.dmy(on)} is before the last pause of that clock ended "
+            f"on {clock.dmy(b)}",
+        )  # fmt: skip
+    if m.resumes and b is None and on < a:
+        raise _refused(
+            code, state,
+            f"milestone date {clock.dmy(on)} is before the pause it resumes, {clock.dmy(a)}",
+        )  # fmt: skip
 
 
 def _refused(code: str, state: str, message: str) -> TransitionRefused:
@@ -223,6 +262,9 @@ def _open_pause(sdef: StateDef, current: Stay, clock_of: str) -> date | None:
     return pauses[-1][0] if pauses and pauses[-1][1] is None else None
 
 
+Span = tuple[date, date | None]  # a pause (a, b]: days after a up to b; None while open
+
+
 def due_date(
     start: date,
     value: int,
@@ -235,16 +277,39 @@ def due_date(
     Days in (a, b] of a pause (a, b) do not count. A calendar-day limit ending on a
     day off ends on the next working day instead.
     """
-    day, left = start, value
+    counted = count(start, value, unit, calendar, pauses)
+    assert counted is not None  # every pause is closed
+    return counted[0]
+
+
+def count(
+    start: date,
+    value: int,
+    unit: str,
+    calendar: WorkCalendar,
+    spans: Sequence[Span] = (),
+) -> tuple[date, int] | None:
+    """(due date, days paused that moved it), counting only pauses that began before
+    the limit ran out: a pause or suspension after the due date cannot un-expire it.
+    None when a pause still open holds the clock before the limit ran out."""
+    merged = _merged(spans)
+    day, left, skipped, i = start, value, 0, 0
     while left:
         day += timedelta(days=1)
-        if any(a < day <= b for a, b in pauses):
+        while i < len(merged) and (end := merged[i][1]) is not None and end < day:
+            i += 1
+        if i < len(merged) and merged[i][0] < day:  # day is in the pause (a, b]
+            end = merged[i][1]
+            if end is None:
+                return None
+            skipped += (end - day).days + 1
+            day, i = end, i + 1
             continue
         if unit == "days" or calendar.is_working(day):
             left -= 1
     while not calendar.is_working(day):
         day += timedelta(days=1)
-    return day
+    return day, skipped
 
 
 @dataclass(frozen=True)
@@ -262,16 +327,12 @@ class Deadline:
     limit: str  # e.g. "25d", "7wd"
 
 
-def _clipped(
-    spans: Sequence[tuple[date, date | None]], start: date, as_of: date
-) -> list[tuple[date, date]] | None:
-    """The spans after `start`, as closed intervals; None when one is still open."""
-    out: list[tuple[date, date]] = []
+def _clipped(spans: Sequence[Span], start: date) -> list[Span]:
+    """The spans after `start`; one still open stays open."""
+    out: list[Span] = []
     for a, b in spans:
-        if b is None:
-            return None
         a = max(a, start)
-        if b > a:
+        if b is None or b > a:
             out.append((a, b))
     return out
 
@@ -282,10 +343,11 @@ def open_deadlines(
     """The milestones of the current stay now running against a legal limit.
 
     A milestone is open when its trigger is recorded and neither it nor a later
-    milestone of the order is. A clock still paused (the dossier is back with the
-    applicant) or a suspended cluster runs against no date, so has no row.
+    milestone of the order is. A clock paused before its limit ran out (the dossier is
+    back with the applicant, the cluster suspended) runs against no date, so has no
+    row; one paused after it stays overdue.
     """
-    if current.suspended or not d.has_state(current.state):
+    if not d.has_state(current.state):
         return []
     sdef = d.state(current.state)
     names = [m.name for m in sdef.milestones]
@@ -299,13 +361,11 @@ def open_deadlines(
             continue
         if any(n in done and not sdef.milestones[j].optional for j, n in enumerate(names) if j > i):
             continue  # skipped: the dossier has moved past it
-        pauses = _clipped(_pauses(sdef, current, m.name), trigger.on, as_of)
-        held = _clipped(current.suspensions, trigger.on, as_of)
-        if pauses is None or held is None:
+        spans = _clipped([*_pauses(sdef, current, m.name), *current.suspensions], trigger.on)
+        counted = count(trigger.on, m.limit.value, m.limit.unit, calendar, spans)
+        if counted is None:
             continue
-        spans = pauses + held
-        due = due_date(trigger.on, m.limit.value, m.limit.unit, calendar, spans)
-        paused = sum((b - a).days for a, b in _merged(spans))
+        due, paused = counted
         if due >= as_of:
             wd = calendar.working_days(as_of, due)
         else:
@@ -320,19 +380,22 @@ def open_deadlines(
     return out
 
 
-def _merged(spans: Sequence[tuple[date, date]]) -> list[tuple[date, date]]:
+def _merged(spans: Sequence[Span]) -> list[Span]:
     """Overlapping pauses (a suspension while the dossier was returned) counted once."""
-    out: list[tuple[date, date]] = []
-    for a, b in sorted(spans):
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
+    out: list[Span] = []
+    for a, b in sorted(spans, key=lambda x: x[0]):
+        last = out[-1][1] if out else None
+        if out and (last is None or a <= last):
+            out[-1] = (out[-1][0], None if last is None or b is None else max(last, b))
         else:
             out.append((a, b))
     return out
 
 
 def open_milestones(d: Definition, current: Stay) -> list[MilestoneDef]:
-    """The state's milestones neither recorded nor passed by a later one."""
+    """The state's milestones not recorded yet: those of the order not passed by a later
+    one, and the optional steps that run in parallel (not a pause or resume, which
+    happen only when a dossier is returned)."""
     if not d.has_state(current.state):
         return []
     sdef = d.state(current.state)
@@ -342,7 +405,8 @@ def open_milestones(d: Definition, current: Stay) -> list[MilestoneDef]:
     return [
         m
         for i, m in enumerate(sdef.milestones)
-        if m.name not in done and i > last and not m.optional
+        if m.name not in done
+        and ((not m.optional and i > last) or (m.optional and not (m.pauses or m.resumes)))
     ]
 
 
@@ -362,9 +426,10 @@ def paused_clocks(d: Definition, current: Stay) -> list[tuple[str, date]]:
     if not d.has_state(current.state):
         return []
     sdef = d.state(current.state)
+    done = {k.name for k in current.marks}
     out = []
     for m in sdef.milestones:
-        since = _open_pause(sdef, current, m.name) if m.limit else None
+        since = _open_pause(sdef, current, m.name) if m.limit and m.name not in done else None
         if since is not None:
             out.append((m.name, since))
     return out

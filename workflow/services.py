@@ -496,8 +496,9 @@ def _view(
 
 
 def show(uow: UnitOfWork, code: str, calendar: WorkCalendar | None = None) -> ClusterView:
-    """One cluster, with its open milestones and their next legal due date."""
-    from . import milestones
+    """One cluster, with its open milestones and their next legal due date, counted with
+    `calendar` (default: the reports' calendar, as `report deadlines` counts them)."""
+    from . import milestones, reports
 
     today = clock.today()
     with uow:
@@ -505,7 +506,8 @@ def show(uow: UnitOfWork, code: str, calendar: WorkCalendar | None = None) -> Cl
         entries = uow.clusters.history(cluster.code)
         view = _view(uow, cluster, today, entries)
         d = uow.definitions.get(cluster.workflow)
-        return replace(view, milestones=milestones.status(d, entries, today, calendar))
+        cal = calendar or reports.work_calendar()
+        return replace(view, milestones=milestones.status(d, entries, today, cal))
 
 
 @dataclass(frozen=True)
@@ -576,6 +578,7 @@ def dashboard(
     as_of: date | None = None,
     deadlines: Sequence[DeadlineItem] | None = None,
     targets: Sequence[TargetItem] | None = None,
+    calendar: WorkCalendar | None = None,
 ) -> Dashboard:
     """Everything the supervisors' page shows, as the portfolio stood on `as_of`, read in
     one read-only unit of work so that its parts agree. `deadlines` and `targets` come
@@ -584,7 +587,7 @@ def dashboard(
     from .dashboard import cluster_row, dwell, timeline
 
     day = as_of or clock.today()
-    calendar = reports.work_calendar()
+    calendar = calendar or reports.work_calendar()
     with uow:
         funnel = reports.funnel_in(uow, day)
         stalled = reports.stalled_in(uow, day, calendar=calendar)
@@ -627,11 +630,20 @@ def page_targets(
     ]
 
 
-def page_deadlines(uow: UnitOfWork, *, as_of: date | None = None) -> list[DeadlineItem]:
-    """Every open milestone with a legal limit, as the supervisors' page lists them."""
+def page_deadlines(
+    uow: UnitOfWork,
+    *,
+    as_of: date | None = None,
+    calendar: WorkCalendar | None = None,
+    problems: list[str] | None = None,
+) -> list[DeadlineItem]:
+    """Every open milestone with a legal limit, as the supervisors' page lists them,
+    counted with the same calendar as `report deadlines`."""
     from .deadlines import deadlines
 
     return [
-        DeadlineItem(d.code, d.name, d.state, d.milestone, d.due_on, d.days_left, d.responsible)
-        for d in deadlines(uow, as_of=as_of)
+        DeadlineItem(
+            d.code, d.name, d.state, d.milestone, d.due_on, d.days_left, d.responsible, d.labels
+        )
+        for d in deadlines(uow, as_of=as_of, calendar=calendar, problems=problems)
     ]

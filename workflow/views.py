@@ -228,7 +228,14 @@ def cluster_data(view: Any) -> dict[str, Any]:
     """`cluster show --format json`: the cluster, its open milestones and next due date."""
     data = CLUSTERS.data(view)
     status = view.milestones
+    data["milestones"] = [
+        {"milestone": n, "on": on.isoformat()} for n, on in (status.recorded if status else ())
+    ]
     data["open_milestones"] = list(status.open) if status else []
+    data["paused"] = [
+        {"milestone": n, "since": since.isoformat()}
+        for n, since in (status.paused if status else ())
+    ]
     nxt = status.next_due if status else None
     data["next_due"] = (
         None
@@ -370,7 +377,8 @@ DEADLINES = View(
         C("name", ("Name", "Tên"), shrink=True, middle=True),
         C("locality", ("Locality", "Địa bàn"), shrink=True),
         C("state"),
-        C("milestone", ("Milestone", "Mốc"), shrink=True),
+        C("milestone", ("Milestone", "Mốc"), shrink=True,
+          show=lambda r, lang: r.label(lang) if lang == "vi" else r.milestone),
         C("counts_from"),
         C("started_on"),
         C("due_on", ("Due", "Hạn")),
@@ -396,11 +404,12 @@ DIFF = View(
 MIGRATIONS = View(
     (
         C("code", ("Code", "Mã")),
-        C("state", ("State", "Bước"), show=_state("state"), shrink=True),
-        C("from_workflow", ("From", "Từ"), shrink=True),
-        C("to_workflow", ("To", "Sang"), shrink=True),
+        C("state", ("State", "Bước"), show=_state("state")),
+        # Never cut: the dry run must say exactly what would happen (a wide table wraps).
+        C("from_workflow", ("From", "Từ")),
+        C("to_workflow", ("To", "Sang")),
         C("action", ("Action", "Thao tác")),
-        C("why", ("Why", "Lý do"), shrink=True),
+        C("why", ("Why", "Lý do")),
         C("seq"),
     ),
     empty="No clusters to move.",

@@ -86,7 +86,7 @@ def test_walk_a_cluster_to_operating(ccn) -> None:
         "state": "operating", "since": "2026-03-02", "paused_days": 0, "days_in_state": 0,
         "resumes_to": None, "allowed": [],
         "next_state": None, "workflow": "cluster_establishment@nd32-2024",
-        "open_milestones": [], "next_due": None,
+        "milestones": [], "open_milestones": [], "paused": [], "next_due": None,
     }  # fmt: skip
 
 

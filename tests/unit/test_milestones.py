@@ -80,6 +80,13 @@ def _m(name: str, extra: str = "") -> str:
          "state 'a', milestone 'x': a limit needs counts_from"),
         (_m("x") + _m("x"), "state 'a': duplicate milestone name 'x'"),
         (_m("x", 'due = 3'), "state 'a', milestone 'x': unknown key 'due'"),
+        (_m("x") + _m("y", 'counts_from = "x"\nlimit = { value = 100000000, unit = "days" }'),
+         "state 'a', milestone 'y': limit value 100000000 is too large (at most 3650 days)"),
+        (_m("x") + _m("y", 'counts_from = "x"\nlimit = { value = 2601, unit = "working_days" }'),
+         "state 'a', milestone 'y': limit value 2601 is too large (at most 2600 working days)"),
+        (_m("y", 'counts_from = "x"\nlimit = { value = 5, unit = "days" }') + _m("x"),
+         "state 'a', milestone 'y': counts_from names 'x', which comes later in the order, "
+         "so its clock could never start"),
     ],
 )  # fmt: skip
 def test_loader_names_the_state_and_the_milestone(toml: str, problem: str) -> None:
@@ -87,6 +94,26 @@ def test_loader_names_the_state_and_the_milestone(toml: str, problem: str) -> No
         parse_definition(_with(toml))
     assert err.value.problem == problem
     assert err.value.state == "a"
+
+
+def test_loader_refuses_a_milestone_name_in_two_states() -> None:
+    text = _with(_m("x")).replace('label_en = "B"\n', 'label_en = "B"\n' + _m("x"), 1)
+    with pytest.raises(DefinitionError) as err:
+        parse_definition(text)
+    assert err.value.problem == (
+        "state 'b', milestone 'x': the name is already a milestone of state 'a'"
+    )
+    assert err.value.state == "b"
+
+
+def test_loader_accepts_the_longest_limits() -> None:
+    d = parse_definition(
+        _with(_m("x") + _m("y", 'counts_from = "x"\nlimit = { value = 3650, unit = "days" }'))
+    )
+    limit = d.state("a").milestones[1].limit
+    assert limit == Threshold(3650, "days")
+    # Ten years of days is counted at once, not a crash.
+    assert milestones.due_date(date(2026, 1, 5), 3650, "days", CAL) == date(2036, 1, 3)
 
 
 # ------------------------------------------------------------------ due dates
@@ -288,3 +315,21 @@ def test_advancing_leaves_milestones_behind_and_a_new_stay_starts_empty() -> Non
     stay = _stay(history)
     assert (stay.state, stay.marks) == ("investment_approval", ())
     assert milestones.open_milestones(d, stay) == []
+
+
+def test_milestone_labels_for_pages_and_tables() -> None:
+    from workflow.dashboard import DeadlineItem
+    from workflow.deadlines import milestone_label, milestone_labels
+
+    d = default_definition()
+    assert milestone_label(d, "establishment", "notice_published", "vi") == (
+        "Thông báo tiếp nhận hồ sơ"
+    )
+    assert milestone_label(d, "establishment", "notice_published", "en") == "Notice published"
+    assert milestone_label(d, "establishment", "gone", "vi") == "gone"
+    assert milestone_label(d, "nowhere", "notice_published", "vi") == "notice_published"
+    labels = milestone_labels(d, "establishment", "decision_issued")
+    item = DeadlineItem("HT1", "Cụm HT1", "establishment", "decision_issued",
+                        date(2026, 3, 2), 0, None, labels)  # fmt: skip
+    assert item.label("vi") == "Quyết định thành lập"
+    assert DeadlineItem("HT1", "x", "s", "m", date(2026, 3, 2), 0).label("vi") == "m"
