@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from states import Definition, default_definition
 
@@ -15,7 +15,6 @@ from .access import authorize
 from .attributes import ATTRIBUTES, LATER_FACTS, facts_from
 from .batch import collector_paused
 from .commands import NewCluster, Step
-from .dashboard import Dashboard, DeadlineItem, TargetItem
 from .engine import engine_for
 from .errors import (
     CcnError,
@@ -29,7 +28,6 @@ from .errors import (
 )
 from .milestones import MilestoneStatus
 from .model import Cluster, Transition
-from .outlook import backtest, forecast, install_targets, stored_targets, target_report
 from .ports import StoredDefinition, UnitOfWork
 from .stepclock import Entry, clock_on, standing
 from .validate import (
@@ -41,6 +39,25 @@ from .validate import (
     code_key,
 )
 from .workdays import WorkCalendar
+
+if TYPE_CHECKING:
+    from .dashboard import Dashboard, DeadlineItem, TargetItem
+    from .outlook import backtest, forecast, install_targets, stored_targets, target_report
+
+# The outlook and the page are loaded when first used: every command imports this
+# module, and `cluster import` of a few thousand rows must not pay for the forecasts.
+_LATER = {"Dashboard": "dashboard", "DeadlineItem": "dashboard", "TargetItem": "dashboard",
+          "backtest": "outlook", "forecast": "outlook", "install_targets": "outlook",
+          "stored_targets": "outlook", "target_report": "outlook"}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LATER:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LATER[name]}", __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ClusterView", "Dashboard", "DeadlineItem", "ExportRow", "NewCluster", "Step", "TargetItem",
@@ -581,7 +598,7 @@ def dashboard(
     one read-only unit of work so that its parts agree. `deadlines` and `targets` come
     from their own use cases; None means they are not available."""
     from . import reports
-    from .dashboard import cluster_row, dwell, timeline
+    from .dashboard import Dashboard, cluster_row, dwell, timeline
 
     day = as_of or clock.today()
     calendar = reports.work_calendar()
@@ -617,6 +634,9 @@ def page_targets(
 ) -> list[TargetItem] | None:
     """The installed targets as the supervisors' page shows them; None when no targets
     are installed, so the page says "not available" rather than "none"."""
+    from .dashboard import TargetItem
+    from .outlook import target_report
+
     with uow:
         installed = uow.targets.current() is not None
     if not installed:
@@ -629,6 +649,7 @@ def page_targets(
 
 def page_deadlines(uow: UnitOfWork, *, as_of: date | None = None) -> list[DeadlineItem]:
     """Every open milestone with a legal limit, as the supervisors' page lists them."""
+    from .dashboard import DeadlineItem
     from .deadlines import deadlines
 
     return [
