@@ -431,10 +431,17 @@ FORECAST = View(
         C("state", ("State", "Bước"), show=_state("state"), shrink=True),
         C("p50_operating_on", ("P50 operating", "P50 hoạt động"), show=_dash("p50_operating_on")),
         C("p90_operating_on", ("P90 operating", "P90 hoạt động"), show=_dash("p90_operating_on")),
-        C("low_data", ("Low data", "Ít dữ liệu")),
+        C("low_data", ("Low data", "Ít dữ liệu"), show=_dash("low_data")),
+        C("reason", optional=True),  # under the table: `forecast_notes`
     ),
     empty="No active clusters to forecast.",
 )  # fmt: skip
+
+
+def forecast_notes(rows: Any) -> list[str]:
+    """Why a cluster cannot be forecast, a line each under the table."""
+    return [f"{r.code}: cannot be forecast: {r.reason}" for r in rows if r.reason]
+
 
 BACKTEST = View(
     (
@@ -442,10 +449,11 @@ BACKTEST = View(
         C("state", ("State", "Bước"), show=_state("state"), shrink=True),
         C("p50_operating_on", ("P50", "P50"), show=_dash("p50_operating_on")),
         C("p90_operating_on", ("P90", "P90"), show=_dash("p90_operating_on")),
-        C("low_data", ("Low data", "Ít dữ liệu")),
+        C("low_data", ("Low data", "Ít dữ liệu"), show=_dash("low_data")),
         C("operating_on", ("Operating", "Hoạt động"), show=_dash("operating_on")),
         C("within_p50", ("In P50", "Trong P50"), show=_judged("within_p50")),
         C("within_p90", ("In P90", "Trong P90"), show=_judged("within_p90")),
+        C("reason", optional=True),  # under the table: `forecast_notes`
     ),
     empty="No active clusters were known on that date.",
 )  # fmt: skip
@@ -486,7 +494,7 @@ STORED_TARGETS = View(
 
 def backtest_data(b: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"backtest_on": b.at.isoformat(), "judged_on": b.judged_on.isoformat(),
-                           "clusters": len(b.rows)}  # fmt: skip
+                           "history": _history(b), "clusters": len(b.rows)}  # fmt: skip
     for q in ("p50", "p90"):
         out |= {f"judged_{q}": b.judged(q), f"within_{q}": b.within(q), f"share_{q}": b.share(q)}
     out["rows"] = [BACKTEST.data(r) for r in b.rows]
@@ -499,8 +507,18 @@ def backtest_lines(b: Any) -> list[str]:
         shown = "-" if share is None else f"{round(100 * share)}%"
         return f"within {q.upper()} {b.within(q)} of {b.judged(q)} judged ({shown})"
 
-    return [f"Backtest from {dmy(b.at)}, judged on {dmy(b.judged_on)}: {len(b.rows)} clusters; "
-            f"{part('p50')}; {part('p90')}."]  # fmt: skip
+    known = (
+        "entries recorded by then"
+        if b.as_recorded
+        else "entries effective by then, whenever recorded"
+    )
+    return [f"Backtest from {dmy(b.at)} ({known}), judged on {dmy(b.judged_on)}: "
+            f"{len(b.rows)} clusters; {part('p50')}; {part('p90')}."]  # fmt: skip
+
+
+def _history(b: Any) -> str:
+    """Which history a backtest forecast from: `effective` (by default) or `recorded`."""
+    return "recorded" if b.as_recorded else "effective"
 
 
 def _n(key: str) -> Any:
