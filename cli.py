@@ -611,7 +611,10 @@ def report_forecast(env: Env, as_of: str | None, backtest: str | None, as_record
         return render.write_json(views.backtest_data(b), sys.stdout.buffer)
     env.emit(b.rows, "BACKTEST", fmt)
     if fmt == "table":
-        click.echo("\n".join(views.forecast_notes(b.rows) + views.backtest_lines(b)))
+        if b.rows:
+            click.echo("")
+            env.emit(b.rows, "BACKTEST_NEXT", fmt)
+        click.echo("\n".join(["", *views.forecast_notes(b.rows), *views.backtest_lines(b)]))
 
 
 @cmd(report, "targets")

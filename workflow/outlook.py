@@ -171,6 +171,14 @@ class BacktestRow:
     within_p50: bool | None  # None: not yet judged (the date is still ahead, not arrived)
     within_p90: bool | None
     reason: str | None = None  # why it could not be forecast
+    # The step after the one it stood in on the backtest date: a nearer forecast that a
+    # young portfolio, where no cluster has reached `operating` yet, can judge.
+    next_state: str | None = None
+    p50_next_on: date | None = None
+    p90_next_on: date | None = None
+    next_on: date | None = None  # when it really reached next_state, as known today
+    next_within_p50: bool | None = None
+    next_within_p90: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -181,23 +189,35 @@ class Backtest:
     as_recorded: bool = False  # only entries recorded by `at` (else: effective by `at`)
 
     def judged(self, q: str) -> int:
-        return sum(1 for r in self.rows if getattr(r, f"within_{q}") is not None)
+        """`q`: "p50" or "p90" (arrival in operating), "next_p50" or "next_p90"."""
+        key = f"next_within_{q[5:]}" if q.startswith("next_") else f"within_{q}"
+        return sum(1 for r in self.rows if getattr(r, key) is not None)
 
     def within(self, q: str) -> int:
-        return sum(1 for r in self.rows if getattr(r, f"within_{q}") is True)
+        key = f"next_within_{q[5:]}" if q.startswith("next_") else f"within_{q}"
+        return sum(1 for r in self.rows if getattr(r, key) is True)
 
     def share(self, q: str) -> float | None:
         n = self.judged(q)
         return round(self.within(q) / n, 4) if n else None
 
 
-def _arrived_on(h: ClusterHistory, state: str, until: date) -> date | None:
-    for t in standing(h.entries):
+def _arrived_on(h: ClusterHistory | None, state: str, after: date, until: date) -> date | None:
+    """The first day after `after`, up to `until`, that `h` entered `state`."""
+    for t in standing(h.entries) if h is not None else ():
         if t.effective_on > until:
             return None
-        if t.to_state == state:
+        if t.to_state == state and t.effective_on > after:
             return t.effective_on
     return None
+
+
+def _next_state(s: Standing, d: Definition) -> str | None:
+    step = s.resumes_to if s.state == SUSPENDED else s.state
+    line = d.main_line
+    if step not in line or line.index(step) + 1 >= len(line):
+        return None
+    return line[line.index(step) + 1]
 
 
 def _within(arrived: date | None, limit: date | None, today: date) -> bool | None:
@@ -229,15 +249,20 @@ def backtest(
     then = read_portfolio(uow, at, known_at=at if as_recorded else None)
     sims = _simulate(then, calendar, seed)
     with uow:
-        truth = {h.code: _arrived_on(h, GOAL, now) for h in uow.reports.histories()}
+        truth = {h.code: h for h in uow.reports.histories()}
     rows = []
-    for code in sorted(sims):
-        f = forecast_row(sims[code], at, GOAL)
-        arrived = truth.get(code)
+    for s in sorted(then.standings, key=lambda s: s.code):
+        f = forecast_row(sims[s.code], at, GOAL)
+        arrived = _arrived_on(truth.get(s.code), GOAL, at, now)
+        step = _next_state(s, then.definitions[s.workflow or ""])
+        n = forecast_row(sims[s.code], at, step) if step else None
+        p50n, p90n = (n.p50_operating_on, n.p90_operating_on) if n else (None, None)
+        came = _arrived_on(truth.get(s.code), step, at, now) if step else None
         rows.append(
-            BacktestRow(code, f.state, f.p50_operating_on, f.p90_operating_on, f.low_data,
+            BacktestRow(s.code, f.state, f.p50_operating_on, f.p90_operating_on, f.low_data,
                         arrived, _within(arrived, f.p50_operating_on, now),
-                        _within(arrived, f.p90_operating_on, now), f.reason)
+                        _within(arrived, f.p90_operating_on, now), f.reason,
+                        step, p50n, p90n, came, _within(came, p50n, now), _within(came, p90n, now))
         )  # fmt: skip
     return Backtest(at, now, rows, as_recorded)
 

@@ -454,6 +454,26 @@ BACKTEST = View(
         C("within_p50", ("In P50", "Trong P50"), show=_judged("within_p50")),
         C("within_p90", ("In P90", "Trong P90"), show=_judged("within_p90")),
         C("reason", optional=True),  # under the table: `forecast_notes`
+        C("next_state"),
+        C("p50_next_on"),
+        C("p90_next_on"),
+        C("next_on"),
+        C("next_within_p50"),
+        C("next_within_p90"),
+    ),
+    empty="No active clusters were known on that date.",
+)  # fmt: skip
+
+# The table of the next step's forecasts, under the table of operating's.
+BACKTEST_NEXT = View(
+    (
+        C("code", ("Code", "Mã")),
+        C("next_state", ("Next step", "Bước tiếp"), show=_state("next_state"), shrink=True),
+        C("p50_next_on", ("P50", "P50"), show=_dash("p50_next_on")),
+        C("p90_next_on", ("P90", "P90"), show=_dash("p90_next_on")),
+        C("next_on", ("Arrived", "Đã đến"), show=_dash("next_on")),
+        C("next_within_p50", ("In P50", "Trong P50"), show=_judged("next_within_p50")),
+        C("next_within_p90", ("In P90", "Trong P90"), show=_judged("next_within_p90")),
     ),
     empty="No active clusters were known on that date.",
 )  # fmt: skip
@@ -495,7 +515,7 @@ STORED_TARGETS = View(
 def backtest_data(b: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"backtest_on": b.at.isoformat(), "judged_on": b.judged_on.isoformat(),
                            "history": _history(b), "clusters": len(b.rows)}  # fmt: skip
-    for q in ("p50", "p90"):
+    for q in ("p50", "p90", "next_p50", "next_p90"):
         out |= {f"judged_{q}": b.judged(q), f"within_{q}": b.within(q), f"share_{q}": b.share(q)}
     out["rows"] = [BACKTEST.data(r) for r in b.rows]
     return out
@@ -505,7 +525,8 @@ def backtest_lines(b: Any) -> list[str]:
     def part(q: str) -> str:
         share = b.share(q)
         shown = "-" if share is None else f"{round(100 * share)}%"
-        return f"within {q.upper()} {b.within(q)} of {b.judged(q)} judged ({shown})"
+        name = q.removeprefix("next_").upper()
+        return f"within {name} {b.within(q)} of {b.judged(q)} judged ({shown})"
 
     known = (
         "entries recorded by then"
@@ -513,7 +534,8 @@ def backtest_lines(b: Any) -> list[str]:
         else "entries effective by then, whenever recorded"
     )
     return [f"Backtest from {dmy(b.at)} ({known}), judged on {dmy(b.judged_on)}: "
-            f"{len(b.rows)} clusters; {part('p50')}; {part('p90')}."]  # fmt: skip
+            f"{len(b.rows)} clusters; {part('p50')}; {part('p90')}.",
+            f"Next step: {part('next_p50')}; {part('next_p90')}."]  # fmt: skip
 
 
 def _history(b: Any) -> str:

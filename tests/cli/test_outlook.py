@@ -116,12 +116,19 @@ def test_backtest_json_keys_and_table(ccn) -> None:
         "rows": [{"code": "X", "state": "investment_approval",
                   "p50_operating_on": "2026-06-24", "p90_operating_on": "2026-07-04",
                   "low_data": False, "operating_on": "2026-06-30", "within_p50": False,
-                  "within_p90": True}],
+                  "within_p90": True,
+                  # 36 days in: passages of 40, 50 and 60 days leave 4, 14 or 24.
+                  "next_state": "infrastructure", "p50_next_on": "2026-03-16",
+                  "p90_next_on": "2026-03-26", "next_on": "2026-04-01",
+                  "next_within_p50": False, "next_within_p90": False}],
+        "judged_next_p50": 1, "within_next_p50": 0, "share_next_p50": 0.0,
+        "judged_next_p90": 1, "within_next_p90": 0, "share_next_p90": 0.0,
     }  # fmt: skip
-    assert table.splitlines()[-1] == (
+    assert table.splitlines()[-2:] == [
         "Backtest from 02/03/2026 (entries effective by then, whenever recorded), judged on "
-        "01/08/2026: 1 clusters; within P50 0 of 1 judged (0%); within P90 1 of 1 judged (100%)."
-    )
+        "01/08/2026: 1 clusters; within P50 0 of 1 judged (0%); within P90 1 of 1 judged (100%).",
+        "Next step: within P50 0 of 1 judged (0%); within P90 0 of 1 judged (0%).",
+    ]
     assert (nothing["history"], nothing["clusters"], nothing["share_p50"], nothing["rows"]) == (
         "recorded", 0, None, [])  # fmt: skip
 
@@ -143,7 +150,7 @@ def test_backtest_uses_history_loaded_after_its_date(ccn) -> None:
     [x] = effective["rows"]
     assert (x["code"], x["operating_on"], x["within_p90"]) == ("X", "2026-06-30", True)
     assert (recorded["history"], recorded["clusters"]) == ("recorded", 0)
-    assert table.splitlines()[-1].startswith(
+    assert table.splitlines()[-2].startswith(
         "Backtest from 01/03/2026 (entries recorded by then), judged on 01/08/2026: 0 clusters"
     )
 
@@ -237,6 +244,13 @@ def test_demo_installs_the_lang_son_targets(tmp_path) -> None:
                                     "at_risk", "0%"]  # fmt: skip
     assert ("district_coverage_2030: occupancy is not forecast: each cluster counts with its "
             "latest measured figure (12 have none)") in lines  # fmt: skip
+    # The demo's history is back-loaded (all recorded today): the backtest still judges.
+    db = str(tmp_path / "demo.db")
+    b = j(CliRunner().invoke(cli, ["--db", db, "report", "forecast", "--backtest", "2025-06-30",
+                                   "--format", "json"]))  # fmt: skip
+    assert (b["history"], b["clusters"]) == ("effective", 15)
+    assert b["judged_next_p50"] >= 5 and b["judged_next_p90"] >= 5
+    assert {r["code"] for r in b["rows"] if r["next_on"]} >= {"HL1", "ND1", "TD1", "VQ1", "HD1"}
 
 
 def test_installed_targets_are_append_only_and_tampering_is_caught(ccn, db_url) -> None:
