@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -251,6 +252,17 @@ def test_demo_installs_the_lang_son_targets(tmp_path) -> None:
     assert (b["history"], b["clusters"]) == ("effective", 15)
     assert b["judged_next_p50"] >= 5 and b["judged_next_p90"] >= 5
     assert {r["code"] for r in b["rows"] if r["next_on"]} >= {"HL1", "ND1", "TD1", "VQ1", "HD1"}
+    # No CSV of the new views holds a Python repr (a list, a tuple, None).
+    for command in (["report", "targets"], ["report", "forecast"],
+                    ["report", "forecast", "--backtest", "2025-06-30"], ["targets", "list"],
+                    ["report", "occupancy"], ["report", "occupancy", "--by", "locality"],
+                    ["report", "circular14", "--period", "2025"], ["indicators", "list"],
+                    ["report", "deadlines"]):  # fmt: skip
+        text = ok(CliRunner().invoke(cli, ["--db", db, *command, "--format", "csv"]))
+        assert not re.search(r"\[|\]|\('|None", text), command
+    deciding = ok(CliRunner().invoke(cli, ["--db", db, "report", "targets", "--as-of",
+                                           "2025-06-30", "--format", "csv"]))  # fmt: skip
+    assert re.search(r",[A-Z0-9]+;[A-Z0-9]+", deciding), deciding
 
 
 def test_installed_targets_are_append_only_and_tampering_is_caught(ccn, db_url) -> None:
