@@ -17,9 +17,9 @@ from html import escape
 from typing import Any
 
 from .dashboard import ClusterRow, Dashboard, DeadlineItem, TargetItem
+from .labels import label
 from .render import dmy
 from .reports import StalledRow
-from .views import label
 
 # Page texts, (English, Vietnamese).
 TEXT: dict[str, tuple[str, str]] = {

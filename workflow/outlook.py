@@ -23,7 +23,7 @@ from pathlib import Path
 from states import Definition, default_definition
 from states.targets import TargetsError, TargetSet, parse_targets
 
-from . import clock
+from . import clock, labels
 from .errors import InvalidInput, PermissionDenied
 from .forecast import SUSPENDED, Durations, ForecastRow, Simulated, Standing, forecast_row, simulate
 from .identity import login_problem
@@ -113,6 +113,7 @@ def read_portfolio(uow: UnitOfWork, as_of: date, known_at: date | None = None) -
     with uow:
         histories = list(uow.reports.histories(before))
         definitions = pinned_definitions(uow, (h.workflow for h in histories))
+    labels.learn(definitions.values())
     members: list[Member] = []
     standings: list[Standing] = []
     seen: dict[str, list[int]] = defaultdict(list)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from states import Definition, default_definition
 
-from . import clock, rules
+from . import clock, labels, rules
 from .access import authorize
 from .attributes import ATTRIBUTES, LATER_FACTS, facts_from
 from .batch import collector_paused
@@ -490,6 +490,7 @@ def _stored(uow: UnitOfWork, key: str) -> Definition | None:
 def history(uow: UnitOfWork, code: str) -> list[Transition]:
     with uow:
         cluster = _load(uow, code)
+        labels.learn([uow.definitions.get(cluster.workflow)])
         return uow.clusters.history(cluster.code)
 
 
@@ -498,6 +499,7 @@ def _view(
 ) -> ClusterView:
     """`entries`: the whole history, needed only when it holds a suspension or revert."""
     d = uow.definitions.get(cluster.workflow)
+    labels.learn([d])  # the views label its states from it
     step = clock_on(entries, today) if entries else None
     since = step.since if step else cluster.since_on
     paused = step.paused_days() if step else 0
@@ -574,9 +576,11 @@ def list_clusters(
     today = clock.today()
     with uow:
         if state is not None:
-            known = default_definition().state_names
-            if state not in known:
-                raise UnknownState(state, known)
+            # A state of any stored definition: a cluster may be pinned to one that
+            # names its steps differently from the packaged definition.
+            labels.learn_if_unknown(uow, [state])
+            if not labels.known(state):
+                raise UnknownState(state, labels.state_names())
         walked = {h.code: h.entries for h in uow.reports.irregular()}
         found = uow.clusters.list(state=state, locality=locality, search=search)
         return [_view(uow, c, today, walked.get(c.code, ())) for c in found]

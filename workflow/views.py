@@ -6,20 +6,12 @@ import json
 from datetime import date
 from typing import Any
 
-from states import default_definition
-
 from .attributes import LATER_FACTS
 from .indicators import FIELD_NAMES
+from .labels import label
 from .render import Column, View, dmy
 
 C = Column
-
-
-def label(state: str | None, lang: str) -> str:
-    if state is None:
-        return ""
-    d = default_definition()
-    return d.state(state).label(lang) if d.has_state(state) else state
 
 
 def _state(key: str) -> Any:
