@@ -39,6 +39,11 @@ from .validate import code_key
 ON_TRACK = 0.8
 DECIDING = 3
 STATUSES = ("met", "on_track", "at_risk", "missed", "unmeasurable")
+# How a Vietnamese table shows a status or a kind; English tables, JSON and CSV show
+# the codes. The words are the supervisors' page's (workflow/html_page.py).
+STATUS_VI = {"met": "đã đạt", "on_track": "đúng hướng", "at_risk": "có nguy cơ",
+             "missed": "không đạt", "unmeasurable": "không đo được"}  # fmt: skip
+KIND_VI = {"count": "số lượng", "coverage": "độ phủ", "deadline": "thời hạn"}
 
 
 @dataclass(frozen=True)

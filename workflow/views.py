@@ -10,6 +10,7 @@ from .attributes import LATER_FACTS
 from .indicators import FIELD_NAMES
 from .labels import label
 from .render import Column, View, dmy
+from .targets import KIND_VI, STATUS_VI
 
 C = Column
 
@@ -409,6 +410,12 @@ WORKFLOWS = View(
 )
 
 
+def _vi(words: dict[str, str], key: str) -> Any:
+    """A code as a Vietnamese table shows it; other languages show the code."""
+    return lambda r, lang: words.get(getattr(r, key), getattr(r, key)) if lang == "vi" else (
+        getattr(r, key))  # fmt: skip
+
+
 def _percent(r: Any, _: str) -> str:
     return "-" if r.probability is None else f"{round(100 * r.probability)}%"
 
@@ -474,9 +481,9 @@ TARGETS = View(
     (
         C("target", ("Target", "Mục tiêu")),
         C("label", csv=False),
-        C("kind", ("Kind", "Loại")),
+        C("kind", ("Kind", "Loại"), show=_vi(KIND_VI, "kind")),
         C("by", ("By", "Hạn")),
-        C("status", ("Status", "Tình trạng")),
+        C("status", ("Status", "Tình trạng"), show=_vi(STATUS_VI, "status")),
         C("probability", ("Prob.", "Xác suất"), show=_percent),
         C("deciding", ("Deciding", "Quyết định"), show=lambda r, _: ", ".join(r.deciding) or "-",
           get=lambda r: list(r.deciding)),

@@ -220,6 +220,17 @@ def test_report_targets(ccn, tmp_path) -> None:
         "\n"
         "district_coverage_2030: no cluster has a measured occupancy\n"
     )
+    # Vietnamese: the table shows status and kind in Vietnamese; JSON and CSV the codes.
+    vi = ok(ccn("--lang", "vi", "report", "targets", "--as-of", "01/03/2026")).splitlines()
+    assert vi[2].split()[:5] == ["operating_2025", "số", "lượng", "31/12/2025", "đã"]
+    assert "độ phủ" in vi[3] and "không đo được" in vi[3]
+    vi_json = j(ccn("--lang", "vi", "report", "targets", "--as-of", "01/03/2026",
+                    "--format", "json"))  # fmt: skip
+    assert [(r["kind"], r["status"]) for r in vi_json] == [
+        ("count", "met"), ("coverage", "unmeasurable")]  # fmt: skip
+    vi_csv = ok(ccn("--lang", "vi", "report", "targets", "--as-of", "01/03/2026",
+                    "--format", "csv")).splitlines()  # fmt: skip
+    assert vi_csv[1].split(",")[1:4:2] == ["count", "met"]
     # On 01/05/2025 only A1 operates; A2..A6 are in infrastructure, whose one completed
     # passage is too few: the 1095-day prior makes two more by the end of 2025 unlikely.
     rows = j(ccn("report", "targets", "--as-of", "2025-05-01", "--format", "json"))
