@@ -9,8 +9,9 @@ Pure. The rules, which the report relies on:
   known (a coverage target without occupancy, a deadline for an unknown cluster);
   otherwise its `probability`, the share of runs in which it holds on `by` with the
   arrivals of that run, makes it `on_track` (at least ON_TRACK) or `at_risk`.
-- A cluster counts "in a state" when it is there or further along the main line; a
-  suspended cluster counts where it will resume; a cancelled one never counts.
+- A cluster counts "in a state" when it is there or further along the main line of the
+  definition it is pinned to; a suspended cluster counts where it will resume; a
+  cancelled one never counts.
 - Coverage: occupancy is not forecast. A cluster counts with its latest measured
   occupancy (as of the forecast date, or `by` once that has passed); one with none
   measured does not count. "Every locality" means every locality of a registered
