@@ -596,31 +596,46 @@ def calendar_option(f: Any) -> Any:
 @click.option(
     "--backtest",
     metavar="DATE",
-    help="Forecast from what was known on DATE "
-    "(entries effective and recorded by then) and compare with what happened.",
+    help="Forecast from what had happened by DATE "
+    "(entries effective by then) and compare with what happened since.",
+)
+@click.option(
+    "--as-recorded",
+    is_flag=True,
+    help="With --backtest: use only the entries also recorded by DATE (what the database "
+    "knew then), leaving out history loaded or imported later.",
 )
 @seed_option
 @calendar_option
 @fmt_option()
-def report_forecast(env: Env, as_of: str | None, backtest: str | None, seed: int,
-                    calendar_file: str | None, fmt: str) -> None:  # fmt: skip
+def report_forecast(env: Env, as_of: str | None, backtest: str | None, as_recorded: bool,
+                    seed: int, calendar_file: str | None, fmt: str) -> None:  # fmt: skip
     """When each active cluster will be operating: P50 and P90 dates from 2,000 simulated
     runs over this database's own step durations."""
     from workflow import render, views
 
     calendar = reports.work_calendar(calendar_file)
     if backtest is None:
+        if as_recorded:
+            raise click.UsageError("--as-recorded needs --backtest")
         rows = services.forecast(env.uow(readonly=True), as_of=_date(as_of), seed=seed,
                                  calendar=calendar)  # fmt: skip
-        return env.emit(rows, "FORECAST", fmt)
+        env.emit(rows, "FORECAST", fmt)
+        if fmt == "table" and (notes := views.forecast_notes(rows)):
+            click.echo("\n" + "\n".join(notes))
+        return
     if as_of is not None:
         raise click.UsageError("--as-of and --backtest cannot be combined")
-    b = services.backtest(env.uow(readonly=True), _date(backtest), seed=seed, calendar=calendar)
+    b = services.backtest(env.uow(readonly=True), _date(backtest), seed=seed, calendar=calendar,
+                          as_recorded=as_recorded)  # fmt: skip
     if fmt == "json":
         return render.write_json(views.backtest_data(b), sys.stdout.buffer)
     env.emit(b.rows, "BACKTEST", fmt)
     if fmt == "table":
-        click.echo("\n".join(views.backtest_lines(b)))
+        if b.rows:
+            click.echo("")
+            env.emit(b.rows, "BACKTEST_NEXT", fmt)
+        click.echo("\n".join(["", *views.forecast_notes(b.rows), *views.backtest_lines(b)]))
 
 
 @cmd(report, "targets")

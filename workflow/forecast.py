@@ -7,9 +7,13 @@ passages of every step) and draws. The rules, which the reports rely on:
   seeded by (seed, code), so a cluster's forecast does not move when another
   cluster is added, and the same database and seed give the same numbers.
 - A step's duration is drawn (bootstrap) from the calendar days of its completed
-  passages, suspended days left out (`stepclock.passages`). For the step a cluster
+  passages, suspended days left out (`stepclock.passages`). For a step ahead, every
+  passage is drawn from, same-day ones (0 days) included. For the step a cluster
   is in, only passages longer than the d days it has already spent there are drawn
   from, and d is subtracted: the rest of a stay that has lasted d days.
+- Each cluster is judged by the definition it is pinned to: its main line, and its
+  thresholds as priors. Passages are pooled per state name across the definitions
+  stored: a renamed state starts a sample of its own.
 - Where a step has fewer than MIN_PASSAGES completed passages, or none longer than
   the d days already spent, the definition's threshold is the prior: an exponential
   duration whose mean is the threshold (working days become the calendar days they
@@ -18,9 +22,11 @@ passages of every step) and draws. The rules, which the reports rely on:
   cluster's forecast is flagged `low_data`.
 - A suspended cluster first draws the rest of its suspension (from passages of
   `suspended`, conditioned the same way), then resumes the step it left, conditioned
-  on the days that step had run before. One registered as suspended with no state to
-  resume to cannot be forecast.
-- Durations are whole days, at least one. Rework (a send-back) is not simulated: a
+  on the days that step had run before.
+- Some clusters cannot be forecast: one suspended with no state to resume to, one in
+  a state its definition does not have or off its main line. Their row has no dates,
+  no `low_data` verdict (None) and a `reason`.
+- Durations are whole days; a drawn prior is at least one. Rework (a send-back) is not simulated: a
   passage that ended in a send-back is one duration of its step like any other.
 """
 
@@ -53,6 +59,7 @@ class Standing:
     elapsed: int  # calendar days in the step (in the suspension, when suspended)
     resumes_to: str | None = None  # suspended: the step it resumes
     resumed_elapsed: int = 0  # suspended: days that step had run before
+    workflow: str | None = None  # the definition it is pinned to; None: the default
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,8 @@ class Simulated:
     code: str
     state: str
     arrivals: Mapping[str, Sequence[int]] | None
-    low_data: bool
+    low_data: bool | None  # None: cannot be forecast
+    reason: str | None = None  # why it cannot be forecast
 
     def arrival(self, state: str) -> Sequence[int] | None:
         return None if self.arrivals is None else self.arrivals.get(state)
@@ -75,7 +83,8 @@ class ForecastRow:
     state: str
     p50_operating_on: date | None
     p90_operating_on: date | None
-    low_data: bool
+    low_data: bool | None  # None: cannot be forecast (see `reason`)
+    reason: str | None = None
 
 
 class Durations:
@@ -108,17 +117,20 @@ class Durations:
             self._means[state] = float(max(1, days))
         return self._means[state]
 
-    def informed(self, state: str, elapsed: int) -> bool:
-        """True when the history can speak for the rest of this stay."""
+    def informed(self, state: str, elapsed: int | None) -> bool:
+        """True when the history can speak for the rest of this stay (`elapsed` None: a
+        step not begun, for which every passage speaks)."""
         seen = self.passages.get(state, [])
-        return len(seen) >= MIN_PASSAGES and seen[-1] > elapsed
+        return len(seen) >= MIN_PASSAGES and (elapsed is None or seen[-1] > elapsed)
 
-    def draw(self, rng: random.Random, state: str, elapsed: int) -> int:
-        """The rest of a stay in `state` that has lasted `elapsed` days."""
+    def draw(self, rng: random.Random, state: str, elapsed: int | None) -> int:
+        """The rest of a stay in `state` that has lasted `elapsed` days; `elapsed` None:
+        a whole stay in a step not begun, same-day passages included."""
         seen = self.passages.get(state, [])
-        if len(seen) >= MIN_PASSAGES and seen[-1] > elapsed:
-            start = bisect.bisect_right(seen, elapsed)  # the passages longer than elapsed
-            return seen[start + int(rng.random() * (len(seen) - start))] - elapsed
+        if self.informed(state, elapsed):
+            # The passages longer than elapsed (all of them for a step not begun).
+            start = 0 if elapsed is None else bisect.bisect_right(seen, elapsed)
+            return seen[start + int(rng.random() * (len(seen) - start))] - (elapsed or 0)
         return max(1, math.ceil(rng.expovariate(1.0 / self.prior_mean(state))))
 
 
@@ -131,14 +143,15 @@ def simulate(
     d = durations.definition
     line = d.main_line
     step = cluster.resumes_to if cluster.state == SUSPENDED else cluster.state
-    if step is None or step not in line or cluster.state in d.terminal:
-        return Simulated(cluster.code, cluster.state, None, False)
+    why = unforecastable(cluster, d)
+    if why is not None or step is None:
+        return Simulated(cluster.code, cluster.state, None, None, why)
     here = line.index(step)
     ahead = line[here + 1 :]
     suspended = cluster.state == SUSPENDED
     elapsed = cluster.resumed_elapsed if suspended else cluster.elapsed
     low = not durations.informed(step, elapsed) or any(
-        not durations.informed(s, 0) for s in line[here + 1 : -1]
+        not durations.informed(s, None) for s in line[here + 1 : -1]
     )
     if suspended:
         low = low or not durations.informed(SUSPENDED, cluster.elapsed)
@@ -152,8 +165,25 @@ def simulate(
         for i, s in enumerate(ahead):
             arrivals[s][r] = t
             if i + 1 < len(ahead):
-                t += durations.draw(rng, s, 0)
+                t += durations.draw(rng, s, None)
     return Simulated(cluster.code, cluster.state, arrivals, low)
+
+
+def unforecastable(cluster: Standing, d: Definition) -> str | None:
+    """Why `cluster` cannot be forecast under its definition `d`; None: it can."""
+    if cluster.state == SUSPENDED:
+        if cluster.resumes_to is None:
+            return "suspended with no state to resume to"
+        step = cluster.resumes_to
+    else:
+        step = cluster.state
+    if not d.has_state(step):
+        return f"{step} is not a state of {d.key}"
+    if cluster.state in d.terminal:
+        return f"{cluster.state} is final"
+    if step not in d.main_line:
+        return f"{step} is not on the main line of {d.key}"
+    return None
 
 
 def percentile(sorted_days: Sequence[int], q: float) -> int:
@@ -164,7 +194,8 @@ def percentile(sorted_days: Sequence[int], q: float) -> int:
 def forecast_row(sim: Simulated, as_of: date, goal: str) -> ForecastRow:
     days = sim.arrival(goal)
     if days is None:
-        return ForecastRow(sim.code, sim.state, None, None, sim.low_data)
+        why = sim.reason or f"{goal} is not ahead on its main line"
+        return ForecastRow(sim.code, sim.state, None, None, None, why)
     ordered = sorted(days)
     return ForecastRow(
         sim.code,

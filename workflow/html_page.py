@@ -17,9 +17,9 @@ from html import escape
 from typing import Any
 
 from .dashboard import ClusterRow, Dashboard, DeadlineItem, TargetItem
+from .labels import label, milestone_label
 from .render import dmy
 from .reports import StalledRow
-from .views import label
 
 # Page texts, (English, Vietnamese).
 TEXT: dict[str, tuple[str, str]] = {
@@ -239,7 +239,7 @@ def _deadlines(items: Sequence[DeadlineItem] | None, t: dict[str, str], lang: st
                     d.code,
                     d.name,
                     label(d.state, lang),
-                    d.milestone,
+                    milestone_label(d.state, d.milestone, lang),
                     dmy(d.due_on),
                     d.days_left,
                     d.responsible,

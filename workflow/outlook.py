@@ -2,14 +2,20 @@
 
 Every one reads the whole history once (`ReportQueries.histories`) and walks it with
 the step clock, so the forecast sees exactly what the other reports see: reverted
-entries dropped, suspended days left out of a step. The workflow's main line and
-thresholds are those of the default definition.
+entries dropped, suspended days left out of a step. Each cluster is judged by the
+definition it is pinned to (its main line, its thresholds as priors); passages are
+pooled per state name across definitions (`workflow/forecast.py`).
+
+The backtest forecasts from what had happened by its date (entries effective by
+then), by default: history loaded or imported later still counts, which is what a
+province that back-loads its records needs. `as_recorded` keeps only the entries
+recorded by that date as well: what the database really knew then.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,7 +23,7 @@ from pathlib import Path
 from states import Definition, default_definition
 from states.targets import TargetsError, TargetSet, parse_targets
 
-from . import clock
+from . import clock, labels
 from .errors import InvalidInput, PermissionDenied
 from .forecast import SUSPENDED, Durations, ForecastRow, Simulated, Standing, forecast_row, simulate
 from .identity import login_problem
@@ -74,33 +80,40 @@ class Portfolio:
     members: Sequence[Member]
     standings: Sequence[Standing]  # the clusters not in a final state
     passages: dict[str, list[int]]
+    definitions: Mapping[str, Definition]  # by key, every definition a cluster is pinned to
 
     def members_on(self, day: date) -> list[Member]:
         return [m for h in self.histories if (m := _member(h, clock_on(h.entries, day)))]
 
 
 def _member(h: ClusterHistory, c: StepClock | None) -> Member | None:
-    return None if c is None else Member(h.code, h.locality, c.state, c.resumes_to)
+    return None if c is None else Member(h.code, h.locality, c.state, c.resumes_to, h.workflow)
 
 
 def _standing(h: ClusterHistory, c: StepClock, as_of: date) -> Standing:
     if c.state != SUSPENDED:
-        return Standing(h.code, h.locality, c.state, c.days(as_of))
+        return Standing(h.code, h.locality, c.state, c.days(as_of), workflow=h.workflow)
     # The suspension runs from its latest start (as `stepclock.passages` measures it);
     # the step it left ran until then.
     started = c.pauses[-1][1] if c.pauses else c.since
     ran = c.waiting.days(started) if c.waiting else 0
-    return Standing(h.code, h.locality, c.state, (as_of - started).days, c.resumes_to, ran)
+    return Standing(h.code, h.locality, c.state, (as_of - started).days, c.resumes_to, ran,
+                    h.workflow)  # fmt: skip
 
 
-def read_portfolio(
-    uow: UnitOfWork, as_of: date, definition: Definition, known_at: date | None = None
-) -> Portfolio:
+def pinned_definitions(uow: UnitOfWork, keys: Iterable[str]) -> dict[str, Definition]:
+    """The stored definitions with these keys (call inside the unit of work)."""
+    return {key: uow.definitions.get(key) for key in sorted(set(keys))}
+
+
+def read_portfolio(uow: UnitOfWork, as_of: date, known_at: date | None = None) -> Portfolio:
     """The portfolio on `as_of`; with `known_at`, only entries recorded by the end of that
     day (in Vietnam) count: what the database knew then."""
     before = clock.start_of(known_at + timedelta(days=1)) if known_at else None
     with uow:
         histories = list(uow.reports.histories(before))
+        definitions = pinned_definitions(uow, (h.workflow for h in histories))
+    labels.learn(definitions.values())
     members: list[Member] = []
     standings: list[Standing] = []
     seen: dict[str, list[int]] = defaultdict(list)
@@ -108,19 +121,23 @@ def read_portfolio(
         c = clock_on(h.entries, as_of)
         if c is None:
             continue
-        members.append(Member(h.code, h.locality, c.state, c.resumes_to))
-        if c.state not in definition.terminal:
+        members.append(Member(h.code, h.locality, c.state, c.resumes_to, h.workflow))
+        if c.state not in definitions[h.workflow].terminal:
             standings.append(_standing(h, c, as_of))
         for state, days in passages(h.entries, as_of):
             seen[state].append(days)
-    return Portfolio(as_of, histories, members, standings, dict(seen))
+    return Portfolio(as_of, histories, members, standings, dict(seen), definitions)
 
 
-def _simulate(
-    p: Portfolio, definition: Definition, calendar: WorkCalendar | None, seed: int
-) -> dict[str, Simulated]:
-    durations = Durations(p.passages, definition, calendar or WorkCalendar(), p.as_of)
-    return {s.code: simulate(s, durations, seed) for s in p.standings}
+def _durations(p: Portfolio, calendar: WorkCalendar | None) -> dict[str, Durations]:
+    """One sampler per definition: the passages are shared, the priors are its own."""
+    cal = calendar or WorkCalendar()
+    return {key: Durations(p.passages, d, cal, p.as_of) for key, d in p.definitions.items()}
+
+
+def _simulate(p: Portfolio, calendar: WorkCalendar | None, seed: int) -> dict[str, Simulated]:
+    durations = _durations(p, calendar)
+    return {s.code: simulate(s, durations[s.workflow or ""], seed) for s in p.standings}
 
 
 # ------------------------------------------------------------------ forecasts
@@ -135,11 +152,12 @@ def forecast(
 ) -> list[ForecastRow]:
     """P50 and P90 dates each active cluster reaches `operating`, by code."""
     day = as_of or clock.today()
-    d = default_definition()
-    p = read_portfolio(uow, day, d)
-    durations = Durations(p.passages, d, calendar or WorkCalendar(), day)
+    p = read_portfolio(uow, day)
+    durations = _durations(p, calendar)
     # One cluster's runs at a time: only its two dates are kept.
-    rows = (forecast_row(simulate(s, durations, seed), day, GOAL) for s in p.standings)
+    rows = (
+        forecast_row(simulate(s, durations[s.workflow or ""], seed), day, GOAL) for s in p.standings
+    )
     return sorted(rows, key=lambda r: r.code)
 
 
@@ -149,10 +167,19 @@ class BacktestRow:
     state: str  # on the backtest date
     p50_operating_on: date | None
     p90_operating_on: date | None
-    low_data: bool
+    low_data: bool | None
     operating_on: date | None  # when it really reached operating, as known today
     within_p50: bool | None  # None: not yet judged (the date is still ahead, not arrived)
     within_p90: bool | None
+    reason: str | None = None  # why it could not be forecast
+    # The step after the one it stood in on the backtest date: a nearer forecast that a
+    # young portfolio, where no cluster has reached `operating` yet, can judge.
+    next_state: str | None = None
+    p50_next_on: date | None = None
+    p90_next_on: date | None = None
+    next_on: date | None = None  # when it really reached next_state, as known today
+    next_within_p50: bool | None = None
+    next_within_p90: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -160,25 +187,38 @@ class Backtest:
     at: date
     judged_on: date
     rows: list[BacktestRow]
+    as_recorded: bool = False  # only entries recorded by `at` (else: effective by `at`)
 
     def judged(self, q: str) -> int:
-        return sum(1 for r in self.rows if getattr(r, f"within_{q}") is not None)
+        """`q`: "p50" or "p90" (arrival in operating), "next_p50" or "next_p90"."""
+        key = f"next_within_{q[5:]}" if q.startswith("next_") else f"within_{q}"
+        return sum(1 for r in self.rows if getattr(r, key) is not None)
 
     def within(self, q: str) -> int:
-        return sum(1 for r in self.rows if getattr(r, f"within_{q}") is True)
+        key = f"next_within_{q[5:]}" if q.startswith("next_") else f"within_{q}"
+        return sum(1 for r in self.rows if getattr(r, key) is True)
 
     def share(self, q: str) -> float | None:
         n = self.judged(q)
         return round(self.within(q) / n, 4) if n else None
 
 
-def _arrived_on(h: ClusterHistory, state: str, until: date) -> date | None:
-    for t in standing(h.entries):
+def _arrived_on(h: ClusterHistory | None, state: str, after: date, until: date) -> date | None:
+    """The first day after `after`, up to `until`, that `h` entered `state`."""
+    for t in standing(h.entries) if h is not None else ():
         if t.effective_on > until:
             return None
-        if t.to_state == state:
+        if t.to_state == state and t.effective_on > after:
             return t.effective_on
     return None
+
+
+def _next_state(s: Standing, d: Definition) -> str | None:
+    step = s.resumes_to if s.state == SUSPENDED else s.state
+    line = d.main_line
+    if step not in line or line.index(step) + 1 >= len(line):
+        return None
+    return line[line.index(step) + 1]
 
 
 def _within(arrived: date | None, limit: date | None, today: date) -> bool | None:
@@ -196,30 +236,36 @@ def backtest(
     seed: int = DEFAULT_SEED,
     calendar: WorkCalendar | None = None,
     today: date | None = None,
+    as_recorded: bool = False,
 ) -> Backtest:
-    """Forecast from what the database knew at the end of `at` (entries effective and
-    recorded by then), and judge each forecast by what has happened since, up to
-    `today`: a forecast is judged once its date has passed or the cluster arrived."""
+    """Forecast from what had happened by the end of `at` (entries effective by then;
+    with `as_recorded`, also recorded by then: what the database knew), and judge each
+    forecast by what has happened since, up to `today`: a forecast is judged once its
+    date has passed or the cluster arrived."""
     now = today or clock.today()
     if at >= now:
         raise InvalidInput(
             f"backtest date {clock.dmy(at)} must be before {clock.dmy(now)}", field="backtest"
         )
-    d = default_definition()
-    then = read_portfolio(uow, at, d, known_at=at)
-    sims = _simulate(then, d, calendar, seed)
+    then = read_portfolio(uow, at, known_at=at if as_recorded else None)
+    sims = _simulate(then, calendar, seed)
     with uow:
-        truth = {h.code: _arrived_on(h, GOAL, now) for h in uow.reports.histories()}
+        truth = {h.code: h for h in uow.reports.histories()}
     rows = []
-    for code in sorted(sims):
-        f = forecast_row(sims[code], at, GOAL)
-        arrived = truth.get(code)
+    for s in sorted(then.standings, key=lambda s: s.code):
+        f = forecast_row(sims[s.code], at, GOAL)
+        arrived = _arrived_on(truth.get(s.code), GOAL, at, now)
+        step = _next_state(s, then.definitions[s.workflow or ""])
+        n = forecast_row(sims[s.code], at, step) if step else None
+        p50n, p90n = (n.p50_operating_on, n.p90_operating_on) if n else (None, None)
+        came = _arrived_on(truth.get(s.code), step, at, now) if step else None
         rows.append(
-            BacktestRow(code, f.state, f.p50_operating_on, f.p90_operating_on, f.low_data,
+            BacktestRow(s.code, f.state, f.p50_operating_on, f.p90_operating_on, f.low_data,
                         arrived, _within(arrived, f.p50_operating_on, now),
-                        _within(arrived, f.p90_operating_on, now))
+                        _within(arrived, f.p90_operating_on, now), f.reason,
+                        step, p50n, p90n, came, _within(came, p50n, now), _within(came, p90n, now))
         )  # fmt: skip
-    return Backtest(at, now, rows)
+    return Backtest(at, now, rows, as_recorded)
 
 
 # ------------------------------------------------------------------ targets judged
@@ -243,11 +289,13 @@ def target_report(
         targets = uow.targets.current()
     if targets is None:
         raise InvalidInput("no targets are installed; run `ccn targets install FILE`")
-    d = default_definition()
-    p = read_portfolio(uow, day, d)
+    p = read_portfolio(uow, day)
     if occupancy is None:
         from .occupancy import recorded_occupancy
 
         occupancy = recorded_occupancy(uow)
-    judge = Judge(d, day, p.members, _simulate(p, d, calendar, seed), p.members_on, occupancy)
+    sims = _simulate(p, calendar, seed)
+    judge = Judge(
+        default_definition(), day, p.members, sims, p.members_on, occupancy, p.definitions
+    )
     return [judge.judge(t, lang) for t in targets.targets]

@@ -68,6 +68,26 @@ def plain(value: Any) -> Any:
     return value
 
 
+LIST_SEPARATOR = ";"
+
+
+def csv_value(value: Any) -> Any:
+    """A CSV cell: what JSON gives (`plain`), with no Python repr left in it. A list is
+    its items joined by ";" ("BS2;HT1;DP2": codes hold no ";"), a mapping its JSON
+    text. A boolean is written True/False, as every CSV of ccn writes it and as Excel
+    and LibreOffice read a logical value."""
+    value = plain(value)
+    if isinstance(value, list):
+        return LIST_SEPARATOR.join("" if v is None else str(csv_value(v)) for v in value)
+    if isinstance(value, dict):
+        import json
+
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    return value
+
+
 def dmy(value: Any) -> str:
     if isinstance(value, datetime):
         value = date.fromisoformat(iso_local(value)[:10])
@@ -100,7 +120,9 @@ def emit(
 
         cols = [c for c in view.columns if c.csv]
         text = io.StringIO(newline="")
-        write_csv(text, [c.key for c in cols], ([plain(c.value(r)) for c in cols] for r in rows))
+        write_csv(
+            text, [c.key for c in cols], ([csv_value(c.value(r)) for c in cols] for r in rows)
+        )
         out.write(text.getvalue().encode())
     elif fmt == "xlsx":
         from .xlsx import view_sheets

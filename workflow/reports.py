@@ -11,7 +11,7 @@ from datetime import date
 
 from states import Definition, Threshold, default_definition
 
-from . import clock
+from . import clock, labels
 from .errors import InvalidInput, UnknownState
 from .ports import Position, UnitOfWork
 from .stepclock import clock_on, passages, standing
@@ -175,8 +175,9 @@ def positions(uow: UnitOfWork, as_of: date, locality: str | None = None) -> Iter
 
 
 def _state_order(extra: Iterable[str] = ()) -> list[str]:
-    order = list(default_definition().state_names)
-    return order + sorted(set(extra) - set(order))
+    """States in the packaged definition's order, others where their own main line
+    puts them (`labels.state_order`)."""
+    return labels.state_order(extra)
 
 
 def stalled(
@@ -189,9 +190,11 @@ def stalled(
     calendar: WorkCalendar | None = None,
 ) -> list[StalledRow]:
     day = as_of or clock.today()
-    if state is not None and state not in _state_order():
-        raise UnknownState(state, _state_order())
     with uow:
+        if state is not None:
+            labels.learn_if_unknown(uow, [state])
+            if not labels.known(state):
+                raise UnknownState(state, labels.state_names())
         return stalled_in(uow, day, overrides, state=state, locality=locality, calendar=calendar)
 
 
@@ -263,6 +266,7 @@ def bottlenecks(
         # What counts as rework is each definition's to say (Definition.rework_events).
         events = {e for w in workflows for e in judge.definition(w).rework_events}
         rework = Counter(uow.reports.rework(day, events) if events else {})
+        labels.learn(judge.definition(w) for w in workflows)
         for h in uow.reports.irregular():
             for state, days in passages(h.entries, day):
                 dwell[state][days] += 1
@@ -300,6 +304,7 @@ def funnel(uow: UnitOfWork, *, as_of: date | None = None, locality: str | None =
 def funnel_in(uow: UnitOfWork, day: date, locality: str | None = None) -> Funnel:
     """`funnel` inside a unit of work the caller has open."""
     counts = Counter(p.state for p in positions(uow, day, locality))
+    labels.learn_if_unknown(uow, counts)
     return Funnel(day, [FunnelRow(s, counts[s]) for s in _state_order(counts)])
 
 

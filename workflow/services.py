@@ -6,16 +6,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from states import Definition, default_definition
 
-from . import clock, rules
+from . import clock, labels, rules
 from .access import authorize
 from .attributes import ATTRIBUTES, LATER_FACTS, facts_from
 from .batch import collector_paused
 from .commands import NewCluster, Step
-from .dashboard import Dashboard, DeadlineItem, TargetItem
 from .engine import engine_for
 from .errors import (
     CcnError,
@@ -29,7 +28,6 @@ from .errors import (
 )
 from .milestones import MilestoneStatus
 from .model import Cluster, Transition
-from .outlook import backtest, forecast, install_targets, stored_targets, target_report
 from .ports import StoredDefinition, UnitOfWork
 from .stepclock import Entry, clock_on, standing
 from .validate import (
@@ -41,6 +39,25 @@ from .validate import (
     code_key,
 )
 from .workdays import WorkCalendar
+
+if TYPE_CHECKING:
+    from .dashboard import Dashboard, DeadlineItem, TargetItem
+    from .outlook import backtest, forecast, install_targets, stored_targets, target_report
+
+# The outlook and the page are loaded when first used: every command imports this
+# module, and `cluster import` of a few thousand rows must not pay for the forecasts.
+_LATER = {"Dashboard": "dashboard", "DeadlineItem": "dashboard", "TargetItem": "dashboard",
+          "backtest": "outlook", "forecast": "outlook", "install_targets": "outlook",
+          "stored_targets": "outlook", "target_report": "outlook"}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LATER:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LATER[name]}", __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ClusterView", "Dashboard", "DeadlineItem", "ExportRow", "NewCluster", "Step", "TargetItem",
@@ -473,6 +490,7 @@ def _stored(uow: UnitOfWork, key: str) -> Definition | None:
 def history(uow: UnitOfWork, code: str) -> list[Transition]:
     with uow:
         cluster = _load(uow, code)
+        labels.learn([uow.definitions.get(cluster.workflow)])
         return uow.clusters.history(cluster.code)
 
 
@@ -481,6 +499,7 @@ def _view(
 ) -> ClusterView:
     """`entries`: the whole history, needed only when it holds a suspension or revert."""
     d = uow.definitions.get(cluster.workflow)
+    labels.learn([d])  # the views label its states from it
     step = clock_on(entries, today) if entries else None
     since = step.since if step else cluster.since_on
     paused = step.paused_days() if step else 0
@@ -559,9 +578,11 @@ def list_clusters(
     today = clock.today()
     with uow:
         if state is not None:
-            known = default_definition().state_names
-            if state not in known:
-                raise UnknownState(state, known)
+            # A state of any stored definition: a cluster may be pinned to one that
+            # names its steps differently from the packaged definition.
+            labels.learn_if_unknown(uow, [state])
+            if not labels.known(state):
+                raise UnknownState(state, labels.state_names())
         walked = {h.code: h.entries for h in uow.reports.irregular()}
         found = uow.clusters.list(state=state, locality=locality, search=search)
         return [_view(uow, c, today, walked.get(c.code, ())) for c in found]
@@ -584,7 +605,7 @@ def dashboard(
     one read-only unit of work so that its parts agree. `deadlines` and `targets` come
     from their own use cases; None means they are not available."""
     from . import reports
-    from .dashboard import cluster_row, dwell, timeline
+    from .dashboard import Dashboard, cluster_row, dwell, timeline
 
     day = as_of or clock.today()
     calendar = calendar or reports.work_calendar()
@@ -620,6 +641,9 @@ def page_targets(
 ) -> list[TargetItem] | None:
     """The installed targets as the supervisors' page shows them; None when no targets
     are installed, so the page says "not available" rather than "none"."""
+    from .dashboard import TargetItem
+    from .outlook import target_report
+
     with uow:
         installed = uow.targets.current() is not None
     if not installed:
@@ -639,6 +663,7 @@ def page_deadlines(
 ) -> list[DeadlineItem]:
     """Every open milestone with a legal limit, as the supervisors' page lists them,
     counted with the same calendar as `report deadlines`."""
+    from .dashboard import DeadlineItem
     from .deadlines import deadlines
 
     return [

@@ -9,8 +9,9 @@ Pure. The rules, which the report relies on:
   known (a coverage target without occupancy, a deadline for an unknown cluster);
   otherwise its `probability`, the share of runs in which it holds on `by` with the
   arrivals of that run, makes it `on_track` (at least ON_TRACK) or `at_risk`.
-- A cluster counts "in a state" when it is there or further along the main line; a
-  suspended cluster counts where it will resume; a cancelled one never counts.
+- A cluster counts "in a state" when it is there or further along the main line of the
+  definition it is pinned to; a suspended cluster counts where it will resume; a
+  cancelled one never counts.
 - Coverage: occupancy is not forecast. A cluster counts with its latest measured
   occupancy (as of the forecast date, or `by` once that has passed); one with none
   measured does not count. "Every locality" means every locality of a registered
@@ -25,7 +26,7 @@ Pure. The rules, which the report relies on:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from states import Definition
@@ -39,6 +40,11 @@ from .validate import code_key
 ON_TRACK = 0.8
 DECIDING = 3
 STATUSES = ("met", "on_track", "at_risk", "missed", "unmeasurable")
+# How a Vietnamese table shows a status or a kind; English tables, JSON and CSV show
+# the codes. The words are the supervisors' page's (workflow/html_page.py).
+STATUS_VI = {"met": "đã đạt", "on_track": "đúng hướng", "at_risk": "có nguy cơ",
+             "missed": "không đạt", "unmeasurable": "không đo được"}  # fmt: skip
+KIND_VI = {"count": "số lượng", "coverage": "độ phủ", "deadline": "thời hạn"}
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,7 @@ class Member:
     locality: str | None
     state: str
     resumes_to: str | None = None
+    workflow: str | None = None  # the definition it is pinned to; None: the default
 
 
 class Judge:
@@ -74,23 +81,35 @@ class Judge:
         sims: Mapping[str, Simulated],
         members_on: Callable[[date], Sequence[Member]],
         occupancy: OccupancySource | None = None,
+        definitions: Mapping[str, Definition] | None = None,
     ) -> None:
+        """`definitions`: by key, those clusters are pinned to; a cluster is judged on
+        its own definition's main line (`definition` for one not among them)."""
         self.d = definition
+        self.definitions = definitions or {}
         self.as_of = as_of
         self.members = members
         self.sims = sims
         self.members_on = members_on
         self.occupancy = occupancy
-        self.rank = {s: i for i, s in enumerate(definition.main_line)}
+        self._ranks: dict[str | None, dict[str, int]] = {}
 
     # ------------------------------------------------------------ where clusters are
 
+    def rank(self, m: Member) -> dict[str, int]:
+        """Positions on the main line of the definition `m` is pinned to."""
+        if m.workflow not in self._ranks:
+            d = self.definitions.get(m.workflow or "", self.d)
+            self._ranks[m.workflow] = {s: i for i, s in enumerate(d.main_line)}
+        return self._ranks[m.workflow]
+
     def reached(self, m: Member, state: str) -> bool:
         where = m.resumes_to if m.state == SUSPENDED else m.state
-        return where in self.rank and self.rank[where] >= self.rank[state]
+        rank = self.rank(m)
+        return where in rank and state in rank and rank[where] >= rank[state]
 
     def alive(self, m: Member) -> bool:
-        return m.state in self.rank or m.state == SUSPENDED
+        return m.state in self.rank(m) or m.state == SUSPENDED
 
     def runs_arrived(self, m: Member, state: str, by: date) -> list[bool] | None:
         """Per run, whether `m` is in `state` or beyond on `by`; None: never."""
@@ -121,7 +140,8 @@ class Judge:
         occupancy = self._occupancy(t, self.as_of)
         if self._holds(t, self.members, occupancy):
             return row("met", 1.0)
-        best = [Member(m.code, m.locality, t.state) if self.alive(m) else m for m in self.members]
+        best = [replace(m, state=t.state, resumes_to=None) if self.alive(m) else m
+                for m in self.members]  # fmt: skip
         # Impossible only if it fails even when every cluster fills up in time: occupancy
         # is not forecast, and today's figure (or none, for a cluster not yet built) is
         # no proof of what it will be by then.

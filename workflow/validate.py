@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 
+from .attributes import CLUSTER_KINDS, DEVELOPER_KINDS
 from .errors import InvalidInput
 from .text import describe, invisible, nfc
 
@@ -112,8 +113,9 @@ def clean_choice(value: str | None, field: str, choices: tuple[str, ...]) -> str
 
 def clean_attribute(name: str, value: str | float | None) -> str | float | None:
     """One cluster attribute (attributes.ATTRIBUTES) in stored form, or a refusal."""
-    from .attributes import CLUSTER_KINDS, DEVELOPER_KINDS
-
+    # Import checks every fact of every row, and most are blank: answer those at once.
+    if value is None and name != "name":
+        return None
     if name == "area_ha":
         return clean_area(value)
     if name == "industrial_land_ha":

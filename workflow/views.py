@@ -6,20 +6,13 @@ import json
 from datetime import date
 from typing import Any
 
-from states import default_definition
-
 from .attributes import LATER_FACTS
 from .indicators import FIELD_NAMES
+from .labels import label
 from .render import Column, View, dmy
+from .targets import KIND_VI, STATUS_VI
 
 C = Column
-
-
-def label(state: str | None, lang: str) -> str:
-    if state is None:
-        return ""
-    d = default_definition()
-    return d.state(state).label(lang) if d.has_state(state) else state
 
 
 def _state(key: str) -> Any:
@@ -426,6 +419,12 @@ WORKFLOWS = View(
 )
 
 
+def _vi(words: dict[str, str], key: str) -> Any:
+    """A code as a Vietnamese table shows it; other languages show the code."""
+    return lambda r, lang: words.get(getattr(r, key), getattr(r, key)) if lang == "vi" else (
+        getattr(r, key))  # fmt: skip
+
+
 def _percent(r: Any, _: str) -> str:
     return "-" if r.probability is None else f"{round(100 * r.probability)}%"
 
@@ -440,10 +439,17 @@ FORECAST = View(
         C("state", ("State", "Bước"), show=_state("state"), shrink=True),
         C("p50_operating_on", ("P50 operating", "P50 hoạt động"), show=_dash("p50_operating_on")),
         C("p90_operating_on", ("P90 operating", "P90 hoạt động"), show=_dash("p90_operating_on")),
-        C("low_data", ("Low data", "Ít dữ liệu")),
+        C("low_data", ("Low data", "Ít dữ liệu"), show=_dash("low_data")),
+        C("reason", optional=True),  # under the table: `forecast_notes`
     ),
     empty="No active clusters to forecast.",
 )  # fmt: skip
+
+
+def forecast_notes(rows: Any) -> list[str]:
+    """Why a cluster cannot be forecast, a line each under the table."""
+    return [f"{r.code}: cannot be forecast: {r.reason}" for r in rows if r.reason]
+
 
 BACKTEST = View(
     (
@@ -451,10 +457,31 @@ BACKTEST = View(
         C("state", ("State", "Bước"), show=_state("state"), shrink=True),
         C("p50_operating_on", ("P50", "P50"), show=_dash("p50_operating_on")),
         C("p90_operating_on", ("P90", "P90"), show=_dash("p90_operating_on")),
-        C("low_data", ("Low data", "Ít dữ liệu")),
+        C("low_data", ("Low data", "Ít dữ liệu"), show=_dash("low_data")),
         C("operating_on", ("Operating", "Hoạt động"), show=_dash("operating_on")),
         C("within_p50", ("In P50", "Trong P50"), show=_judged("within_p50")),
         C("within_p90", ("In P90", "Trong P90"), show=_judged("within_p90")),
+        C("reason", optional=True),  # under the table: `forecast_notes`
+        C("next_state"),
+        C("p50_next_on"),
+        C("p90_next_on"),
+        C("next_on"),
+        C("next_within_p50"),
+        C("next_within_p90"),
+    ),
+    empty="No active clusters were known on that date.",
+)  # fmt: skip
+
+# The table of the next step's forecasts, under the table of operating's.
+BACKTEST_NEXT = View(
+    (
+        C("code", ("Code", "Mã")),
+        C("next_state", ("Next step", "Bước tiếp"), show=_state("next_state"), shrink=True),
+        C("p50_next_on", ("P50", "P50"), show=_dash("p50_next_on")),
+        C("p90_next_on", ("P90", "P90"), show=_dash("p90_next_on")),
+        C("next_on", ("Arrived", "Đã đến"), show=_dash("next_on")),
+        C("next_within_p50", ("In P50", "Trong P50"), show=_judged("next_within_p50")),
+        C("next_within_p90", ("In P90", "Trong P90"), show=_judged("next_within_p90")),
     ),
     empty="No active clusters were known on that date.",
 )  # fmt: skip
@@ -463,9 +490,9 @@ TARGETS = View(
     (
         C("target", ("Target", "Mục tiêu")),
         C("label", csv=False),
-        C("kind", ("Kind", "Loại")),
+        C("kind", ("Kind", "Loại"), show=_vi(KIND_VI, "kind")),
         C("by", ("By", "Hạn")),
-        C("status", ("Status", "Tình trạng")),
+        C("status", ("Status", "Tình trạng"), show=_vi(STATUS_VI, "status")),
         C("probability", ("Prob.", "Xác suất"), show=_percent),
         C("deciding", ("Deciding", "Quyết định"), show=lambda r, _: ", ".join(r.deciding) or "-",
           get=lambda r: list(r.deciding)),
@@ -495,8 +522,8 @@ STORED_TARGETS = View(
 
 def backtest_data(b: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"backtest_on": b.at.isoformat(), "judged_on": b.judged_on.isoformat(),
-                           "clusters": len(b.rows)}  # fmt: skip
-    for q in ("p50", "p90"):
+                           "history": _history(b), "clusters": len(b.rows)}  # fmt: skip
+    for q in ("p50", "p90", "next_p50", "next_p90"):
         out |= {f"judged_{q}": b.judged(q), f"within_{q}": b.within(q), f"share_{q}": b.share(q)}
     out["rows"] = [BACKTEST.data(r) for r in b.rows]
     return out
@@ -506,10 +533,22 @@ def backtest_lines(b: Any) -> list[str]:
     def part(q: str) -> str:
         share = b.share(q)
         shown = "-" if share is None else f"{round(100 * share)}%"
-        return f"within {q.upper()} {b.within(q)} of {b.judged(q)} judged ({shown})"
+        name = q.removeprefix("next_").upper()
+        return f"within {name} {b.within(q)} of {b.judged(q)} judged ({shown})"
 
-    return [f"Backtest from {dmy(b.at)}, judged on {dmy(b.judged_on)}: {len(b.rows)} clusters; "
-            f"{part('p50')}; {part('p90')}."]  # fmt: skip
+    known = (
+        "entries recorded by then"
+        if b.as_recorded
+        else "entries effective by then, whenever recorded"
+    )
+    return [f"Backtest from {dmy(b.at)} ({known}), judged on {dmy(b.judged_on)}: "
+            f"{len(b.rows)} clusters; {part('p50')}; {part('p90')}.",
+            f"Next step: {part('next_p50')}; {part('next_p90')}."]  # fmt: skip
+
+
+def _history(b: Any) -> str:
+    """Which history a backtest forecast from: `effective` (by default) or `recorded`."""
+    return "recorded" if b.as_recorded else "effective"
 
 
 def _n(key: str) -> Any:

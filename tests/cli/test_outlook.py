@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -62,9 +63,32 @@ def test_forecast_table_json_and_csv(ccn) -> None:
          "p90_operating_on": "2026-07-04", "low_data": False}
     ]  # fmt: skip
     assert ok(ccn("report", "forecast", *as_of, "--format", "csv")).splitlines() == [
-        "\ufeffcode,state,p50_operating_on,p90_operating_on,low_data",
-        "X,investment_approval,2026-06-24,2026-07-04,False",
+        "\ufeffcode,state,p50_operating_on,p90_operating_on,low_data,reason",
+        "X,investment_approval,2026-06-24,2026-07-04,False,",
     ]
+
+
+def test_clusters_that_cannot_be_forecast_say_why(ccn) -> None:
+    two_step_history(ccn)
+    # Registered suspended without the step it left: nothing to resume to.
+    ok(ccn("cluster", "add", "S", "--name", "Cụm S", "--state", "suspended",
+           "--since", "2026-01-05", "--ref", "QĐ 2", "--note", "tạm dừng"))  # fmt: skip
+    as_of = ["--as-of", "01/03/2026"]
+    assert ok(ccn("report", "forecast", *as_of)) == (
+        "Code  State                P50 operating  P90 operating  Low data\n"
+        "----  -------------------  -------------  -------------  --------\n"
+        "S     Suspended            -              -              -\n"
+        "X     Investment approval  24/06/2026     04/07/2026     no\n"
+        "\n"
+        "S: cannot be forecast: suspended with no state to resume to\n"
+    )
+    s = j(ccn("report", "forecast", *as_of, "--format", "json"))[0]
+    assert s == {"code": "S", "state": "suspended", "p50_operating_on": None,
+                 "p90_operating_on": None, "low_data": None,
+                 "reason": "suspended with no state to resume to"}  # fmt: skip
+    assert ok(ccn("report", "forecast", *as_of, "--format", "csv")).splitlines()[1] == (
+        "S,suspended,,,,suspended with no state to resume to"
+    )
 
 
 def test_forecast_is_the_same_for_the_same_seed(ccn) -> None:
@@ -83,21 +107,59 @@ def test_backtest_json_keys_and_table(ccn) -> None:
         # Everything above was recorded on 02/03/2026: what was known at its end.
         data = j(ccn("report", "forecast", "--backtest", "2026-03-02", "--format", "json"))
         table = ok(ccn("report", "forecast", "--backtest", "2026-03-02"))
-        nothing = j(ccn("report", "forecast", "--backtest", "2026-03-01", "--format", "json"))
+        nothing = j(ccn("report", "forecast", "--backtest", "2026-03-01", "--as-recorded",
+                        "--format", "json"))  # fmt: skip
     assert data == {
-        "backtest_on": "2026-03-02", "judged_on": "2026-08-01", "clusters": 1,
+        "backtest_on": "2026-03-02", "judged_on": "2026-08-01", "history": "effective",
+        "clusters": 1,
         "judged_p50": 1, "within_p50": 0, "share_p50": 0.0,
         "judged_p90": 1, "within_p90": 1, "share_p90": 1.0,
         "rows": [{"code": "X", "state": "investment_approval",
                   "p50_operating_on": "2026-06-24", "p90_operating_on": "2026-07-04",
                   "low_data": False, "operating_on": "2026-06-30", "within_p50": False,
-                  "within_p90": True}],
+                  "within_p90": True,
+                  # 36 days in: passages of 40, 50 and 60 days leave 4, 14 or 24.
+                  "next_state": "infrastructure", "p50_next_on": "2026-03-16",
+                  "p90_next_on": "2026-03-26", "next_on": "2026-04-01",
+                  "next_within_p50": False, "next_within_p90": False}],
+        "judged_next_p50": 1, "within_next_p50": 0, "share_next_p50": 0.0,
+        "judged_next_p90": 1, "within_next_p90": 0, "share_next_p90": 0.0,
     }  # fmt: skip
-    assert table.splitlines()[-1] == (
-        "Backtest from 02/03/2026, judged on 01/08/2026: 1 clusters; within P50 0 of 1 judged "
-        "(0%); within P90 1 of 1 judged (100%)."
+    assert table.splitlines()[-2:] == [
+        "Backtest from 02/03/2026 (entries effective by then, whenever recorded), judged on "
+        "01/08/2026: 1 clusters; within P50 0 of 1 judged (0%); within P90 1 of 1 judged (100%).",
+        "Next step: within P50 0 of 1 judged (0%); within P90 0 of 1 judged (0%).",
+    ]
+    assert (nothing["history"], nothing["clusters"], nothing["share_p50"], nothing["rows"]) == (
+        "recorded", 0, None, [])  # fmt: skip
+
+
+def test_backtest_uses_history_loaded_after_its_date(ccn) -> None:
+    """Back-loaded history: everything recorded "today" (02/03/2026), effective long
+    before. The truth is known: X entered investment approval on 25/01/2026 and becomes
+    operating on 30/06/2026, inside the P90 of the two-step history."""
+    two_step_history(ccn)
+    with freeze_time("2026-08-01 03:00:00"):
+        ok(ccn("advance", "X", "--on", "2026-04-01", "--ref", "QĐ 9"))
+        ok(ccn("advance", "X", "--on", "2026-06-30", "--ref", "QĐ 10"))
+        effective = j(ccn("report", "forecast", "--backtest", "2026-03-01", "--format", "json"))
+        recorded = j(ccn("report", "forecast", "--backtest", "2026-03-01", "--as-recorded",
+                         "--format", "json"))  # fmt: skip
+        table = ok(ccn("report", "forecast", "--backtest", "2026-03-01", "--as-recorded"))
+    assert (effective["history"], effective["clusters"], effective["judged_p90"]) == (
+        "effective", 1, 1)  # fmt: skip
+    [x] = effective["rows"]
+    assert (x["code"], x["operating_on"], x["within_p90"]) == ("X", "2026-06-30", True)
+    assert (recorded["history"], recorded["clusters"]) == ("recorded", 0)
+    assert table.splitlines()[-2].startswith(
+        "Backtest from 01/03/2026 (entries recorded by then), judged on 01/08/2026: 0 clusters"
     )
-    assert (nothing["clusters"], nothing["share_p50"], nothing["rows"]) == (0, None, [])
+
+
+def test_as_recorded_needs_backtest(ccn) -> None:
+    r = ccn("report", "forecast", "--as-recorded")
+    assert (r.exit_code, r.stderr) == (2, "Error: --as-recorded needs --backtest "
+                                       "(see 'ccn report forecast --help')\n")  # fmt: skip
 
 
 def test_backtest_refuses_as_of_and_a_date_not_past(ccn) -> None:
@@ -158,6 +220,17 @@ def test_report_targets(ccn, tmp_path) -> None:
         "\n"
         "district_coverage_2030: no cluster has a measured occupancy\n"
     )
+    # Vietnamese: the table shows status and kind in Vietnamese; JSON and CSV the codes.
+    vi = ok(ccn("--lang", "vi", "report", "targets", "--as-of", "01/03/2026")).splitlines()
+    assert vi[2].split()[:5] == ["operating_2025", "số", "lượng", "31/12/2025", "đã"]
+    assert "độ phủ" in vi[3] and "không đo được" in vi[3]
+    vi_json = j(ccn("--lang", "vi", "report", "targets", "--as-of", "01/03/2026",
+                    "--format", "json"))  # fmt: skip
+    assert [(r["kind"], r["status"]) for r in vi_json] == [
+        ("count", "met"), ("coverage", "unmeasurable")]  # fmt: skip
+    vi_csv = ok(ccn("--lang", "vi", "report", "targets", "--as-of", "01/03/2026",
+                    "--format", "csv")).splitlines()  # fmt: skip
+    assert vi_csv[1].split(",")[1:4:2] == ["count", "met"]
     # On 01/05/2025 only A1 operates; A2..A6 are in infrastructure, whose one completed
     # passage is too few: the 1095-day prior makes two more by the end of 2025 unlikely.
     rows = j(ccn("report", "targets", "--as-of", "2025-05-01", "--format", "json"))
@@ -167,6 +240,10 @@ def test_report_targets(ccn, tmp_path) -> None:
     assert 0 < rows[0]["probability"] < 0.8
     assert len(rows[0]["deciding"]) == 3
     assert set(rows[0]["deciding"]) <= {f"A{i}" for i in range(2, 7)}
+    # CSV: the deciding codes joined by ";", never a Python list.
+    csv = ok(ccn("report", "targets", "--as-of", "2025-05-01", "--format", "csv")).splitlines()
+    assert csv[0] == "\ufefftarget,kind,by,status,probability,deciding,reason"
+    assert csv[1].split(",")[5] == ";".join(rows[0]["deciding"])
 
 
 def test_demo_installs_the_lang_son_targets(tmp_path) -> None:
@@ -179,6 +256,24 @@ def test_demo_installs_the_lang_son_targets(tmp_path) -> None:
                                     "at_risk", "0%"]  # fmt: skip
     assert ("district_coverage_2030: occupancy is not forecast: each cluster counts with its "
             "latest measured figure (12 have none)") in lines  # fmt: skip
+    # The demo's history is back-loaded (all recorded today): the backtest still judges.
+    db = str(tmp_path / "demo.db")
+    b = j(CliRunner().invoke(cli, ["--db", db, "report", "forecast", "--backtest", "2025-06-30",
+                                   "--format", "json"]))  # fmt: skip
+    assert (b["history"], b["clusters"]) == ("effective", 15)
+    assert b["judged_next_p50"] >= 5 and b["judged_next_p90"] >= 5
+    assert {r["code"] for r in b["rows"] if r["next_on"]} >= {"HL1", "ND1", "TD1", "VQ1", "HD1"}
+    # No CSV of the new views holds a Python repr (a list, a tuple, None).
+    for command in (["report", "targets"], ["report", "forecast"],
+                    ["report", "forecast", "--backtest", "2025-06-30"], ["targets", "list"],
+                    ["report", "occupancy"], ["report", "occupancy", "--by", "locality"],
+                    ["report", "circular14", "--period", "2025"], ["indicators", "list"],
+                    ["report", "deadlines"]):  # fmt: skip
+        text = ok(CliRunner().invoke(cli, ["--db", db, *command, "--format", "csv"]))
+        assert not re.search(r"\[|\]|\('|None", text), command
+    deciding = ok(CliRunner().invoke(cli, ["--db", db, "report", "targets", "--as-of",
+                                           "2025-06-30", "--format", "csv"]))  # fmt: skip
+    assert re.search(r",[A-Z0-9]+;[A-Z0-9]+", deciding), deciding
 
 
 def test_installed_targets_are_append_only_and_tampering_is_caught(ccn, db_url) -> None:

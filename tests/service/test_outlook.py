@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -89,10 +90,14 @@ def test_backtest_judges_forecasts_made_from_what_was_known(uow) -> None:
     advance(uow, "X2", at + timedelta(days=20))
     advance(uow, "X2", at + timedelta(days=120))  # inside P90 (125 days) only
     with freeze_time(FROZEN_NOW):
-        b = services.backtest(uow(), at, seed=0)
+        b = services.backtest(uow(), at, seed=0, as_recorded=True)
+        effective = services.backtest(uow(), at, seed=0)
+    # By default what had happened counts, whenever recorded: X4 too.
+    assert [r.code for r in effective.rows] == ["X1", "X2", "X3", "X4"]
     p50, p90 = at + timedelta(days=115), at + timedelta(days=125)
     assert (b.at, b.judged_on) == (at, TODAY)
-    assert b.rows == [
+    assert [replace(r, next_state=None, p50_next_on=None, p90_next_on=None, next_on=None,
+                    next_within_p50=None, next_within_p90=None) for r in b.rows] == [
         BacktestRow("X1", "investment_approval", p50, p90, False, at + timedelta(days=110),
                     True, True),
         BacktestRow("X2", "investment_approval", p50, p90, False, at + timedelta(days=120),
@@ -103,6 +108,14 @@ def test_backtest_judges_forecasts_made_from_what_was_known(uow) -> None:
         (3, 1, 0.3333),
         (3, 2, 0.6667),
     ]
+    # The next step, infrastructure: X1 and X2 entered it, X3 never did.
+    assert [(r.next_state, r.next_on) for r in b.rows] == [
+        ("infrastructure", at + timedelta(days=10)),
+        ("infrastructure", at + timedelta(days=20)),
+        ("infrastructure", None),
+    ]
+    assert [r.next_within_p90 for r in b.rows][2] is False
+    assert b.judged("next_p90") == 3
 
 
 def test_backtest_leaves_forecasts_still_ahead_unjudged(uow) -> None:

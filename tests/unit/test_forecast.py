@@ -132,3 +132,32 @@ def test_p50_and_p90_are_nearest_ranks() -> None:
     sim = simulate(Standing("X", None, "investment_approval", 50), durations(TWO_STEPS), 0)
     row = forecast_row(sim, AS_OF, "operating")
     assert row.p50_operating_on == row.p90_operating_on == date(2026, 6, 20)  # 110 days on
+
+
+def test_a_step_ahead_draws_its_same_day_passages_too() -> None:
+    # Infrastructure ahead, half its passages done the same day (0 days): leaving them
+    # out would push every arrival 100 days later.
+    history = {**TWO_STEPS, "infrastructure": [0, 0, 0, 100, 100, 100]}
+    days = operating(Standing("X", None, "investment_approval", 50), history)
+    counts = Counter(days)
+    assert set(counts) == {10, 110}
+    assert abs(counts[10] / RUNS - 0.5) < 0.05
+    # Half the passages: enough for the history to speak, not low data.
+    sim = simulate(Standing("X", None, "investment_approval", 50), durations(history), 0)
+    assert sim.low_data is False
+    only_same_day = {**TWO_STEPS, "infrastructure": [0, 0, 0, 0, 0]}
+    sim = simulate(Standing("X", None, "investment_approval", 50), durations(only_same_day), 0)
+    assert sim.low_data is False and set(sim.arrival("operating") or ()) == {10}
+
+
+def test_a_cluster_that_cannot_be_forecast_has_a_reason_not_a_verdict() -> None:
+    d = durations(TWO_STEPS)
+    stuck = simulate(Standing("S", None, "suspended", 3), d, 0)
+    assert (stuck.arrivals, stuck.low_data, stuck.reason) == (
+        None, None, "suspended with no state to resume to")  # fmt: skip
+    unknown = simulate(Standing("E", None, "eligible", 3), d, 0)
+    assert (unknown.low_data, unknown.reason) == (
+        None, f"eligible is not a state of {D.key}")  # fmt: skip
+    row = forecast_row(unknown, AS_OF, "operating")
+    assert (row.p50_operating_on, row.p90_operating_on, row.low_data, row.reason) == (
+        None, None, None, f"eligible is not a state of {D.key}")  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from html import escape
 from typing import Any
 
 from workflow.dashboard import (
@@ -132,3 +133,20 @@ def test_page_is_self_contained() -> None:
         ("Establishment", ["HT1"], ["2025-01-06"]),
     ]
     assert gantt[1]["x"] == [359 * 86_400_000]
+
+
+def test_deadlines_show_the_milestone_label_in_the_page_language() -> None:
+    from states import default_definition
+
+    state = next(s for s in default_definition().states if s.milestones)
+    m = state.milestones[0]
+    items = [DeadlineItem("BS2", "Bắc Sơn 2", state.name, m.name, date(2026, 1, 5), 5)]
+    for lang, shown in (("vi", m.label_vi), ("en", m.label_en)):
+        page = render(board(deadlines=items), lang)
+        row = re.search(r'<tr data-deadline-code="BS2"[^>]*>(.*?)</tr>', page)
+        assert row and re.findall(r"<td>(.*?)</td>", row.group(1))[3] == escape(shown)
+    # A milestone no definition knows shows its name.
+    unknown = [DeadlineItem("BS2", "Bắc Sơn 2", state.name, "mystery", date(2026, 1, 5), 5)]
+    row = re.search(r'<tr data-deadline-code="BS2"[^>]*>(.*?)</tr>',
+                    render(board(deadlines=unknown), "vi"))  # fmt: skip
+    assert row and re.findall(r"<td>(.*?)</td>", row.group(1))[3] == "mystery"

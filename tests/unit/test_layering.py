@@ -37,3 +37,21 @@ def test_workflow_loads_neither_sqlalchemy_nor_click() -> None:
 def test_states_loads_only_the_standard_library() -> None:
     loaded = loaded_by("states", extra="package.default_definition()")
     assert loaded - set(sys.stdlib_module_names) == {"states"}
+
+
+def test_services_leave_the_outlook_and_the_page_until_used() -> None:
+    # Every command imports the services; `cluster import` of 2,000 rows is benchmarked
+    # against raw sqlite3 (tests/system/test_benchmarks.py), so the forecasts, targets
+    # and the page must not load with them.
+    code = (
+        "import json, sys, workflow.services as s\n"
+        "print(json.dumps(sorted(n for n in sys.modules if n.startswith('workflow.'))))\n"
+        "s.forecast\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    loaded = set(json.loads(out))
+    assert "workflow.services" in loaded
+    assert not loaded & {"workflow.outlook", "workflow.dashboard", "workflow.forecast",
+                         "workflow.targets"}  # fmt: skip
