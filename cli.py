@@ -725,7 +725,7 @@ def report_occupancy(env: Env, as_of: str | None, locality: str | None, by: str,
     show_default=True,
     help="04: the province (DOIT); 03: one locality (with --locality).",
 )
-@click.option("--locality", help=LOCALITY_HELP)
+@click.option("--locality", help="Form 03's locality: its whole name, ignoring case.")
 @fmt_option()
 @click.option("--out", metavar="FILE", help="Write to FILE instead of standard output.")
 def report_circular14(env: Env, period: str, form: str, locality: str | None, fmt: str,
@@ -735,6 +735,7 @@ def report_circular14(env: Env, period: str, form: str, locality: str | None, fm
     from workflow.circular14 import circular14, row_data
 
     report = circular14(env.uow(readonly=True), period=period, form=form, locality=locality)
+    _warn(report.ignored)
     sink = open(out, "wb") if out else sys.stdout.buffer  # noqa: SIM115
     try:
         if fmt == "xlsx":

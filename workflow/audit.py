@@ -258,6 +258,8 @@ def verify(uow: UnitOfWork, against: dict[str, Any] | None = None) -> Verificati
         result.problems += [
             Problem("indicators", p.seq, p.reason) for p in check_indicator_chain(records)
         ]
+        if expected is not None:
+            expected.check_indicators(records)
         if against is not None:
             found = expected.finish() if expected else checkpoints.compare_format_1(uow, against)
             result.problems += [Problem(f.code, None, f.reason) for f in found]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from states import default_definition
@@ -27,11 +28,39 @@ from .indicators import (
     cross_problems,
 )
 from .model import Cluster
-from .periods import parse_period
+from .periods import Period, parse_period
+from .portfolio import standing_on
 from .ports import UnitOfWork
 from .validate import clean_text, code_key
 
 EVENT = "indicators"  # the roles that may record them (states/definition.py)
+IN_FORCE = date(2024, 10, 1)  # Circular 14/2024/TT-BCT
+
+
+def period_problem(p: Period, today: date) -> str | None:
+    """Why no Form 02 can be recorded for `p` today, or None."""
+    if p.end < IN_FORCE:
+        return (f"{p.name} ended on {p.end:%d/%m/%Y}, before Circular 14/2024/TT-BCT took "
+                f"effect on {IN_FORCE:%d/%m/%Y}: no Form 02 is due for it")  # fmt: skip
+    if p.start > today:
+        return f"{p.name} has not begun: its data period starts on {p.start:%d/%m/%Y}"
+    return None
+
+
+def cluster_problem(uow: UnitOfWork, cluster: Cluster, p: Period) -> str | None:
+    """Why `cluster` cannot have Form 02 figures for `p`, or None: a report for `p` would
+    leave them out without a word, so they are refused when recorded."""
+    entries = uow.clusters.history(cluster.code)
+    state, _ = standing_on(entries, p.end, frozenset())
+    if state is None:
+        first = min((t.effective_on for t in entries), default=None)
+        since = f" (its history starts on {first:%d/%m/%Y})" if first else ""
+        return (f"{cluster.code} was not in the plan by {p.end:%d/%m/%Y}, the end of "
+                f"{p.name}{since}: no report for {p.name} would count these figures")  # fmt: skip
+    before, _ = standing_on(entries, p.start - timedelta(days=1), frozenset())
+    if before == "cancelled":
+        return f"{cluster.code} was cancelled before {p.name} began on {p.start:%d/%m/%Y}"
+    return None
 
 
 def _actor(actor: str) -> str:
@@ -64,6 +93,9 @@ def record(
     """Record a cluster's Form 02 figures for a period, as a new version if one exists."""
     who = _actor(actor)
     p = parse_period(period)
+    late = period_problem(p, clock.today())
+    if late:
+        raise InvalidInput(late)
     cleaned, problems = _cleaned(values)
     if problems:
         raise InvalidInput("; ".join(problems))
@@ -73,6 +105,9 @@ def record(
     with uow:
         cluster = _cluster(uow, code)
         authorize(uow, default_definition(), who, EVENT)
+        outside = cluster_problem(uow, cluster, p)
+        if outside:
+            raise InvalidInput(outside)
         prior = Latest.of(uow.indicators.all(p.name, cluster.code)).for_period(p)
         before = prior.get(code_key(cluster.code))
         merged = (before.values if before else {}) | cleaned
@@ -134,6 +169,7 @@ def import_rows(
     """Record every row (code, period, fields, note), or none if any row is wrong;
     `problems` are those found reading the file."""
     who = _actor(actor)
+    today = clock.today()
     found: list[str] = list(problems)
     if not rows and not found:
         found.append("no indicator rows in the file")
@@ -157,6 +193,13 @@ def import_rows(
                 period = parse_period(_cell_text(row.get("period")))
             except CcnError as exc:
                 mine.append(str(exc))
+            if period is not None and (late := period_problem(period, today)):
+                mine.append(late)
+                period = None
+            if cluster is not None and period is not None:
+                outside = cluster_problem(uow, cluster, period)
+                if outside:
+                    mine.append(outside)
             values, problems = _cleaned({k: row.get(k) for k in FIELD_NAMES if k in row})
             mine += problems
             note = None

@@ -46,7 +46,7 @@ class LocalityOccupancy:
     weighted_avg_pct: float | None
     industrial_land_ha: float
     leased_ha: float
-    unleased_ha: float
+    unleased_ha: float | None  # None: no cluster with figures, not 0 ha
     may_establish: bool | None  # Art. 8.1(c); None: no figures to judge by
     reason: str
 
@@ -78,13 +78,16 @@ def cluster_row(s: Standing, r: IndicatorRecord | None) -> ClusterOccupancy:
 def judge(
     locality: str, rows: Iterable[ClusterOccupancy], t: EstablishmentTest
 ) -> LocalityOccupancy:
+    """Art. 8.1(c), decided on the exact figures: rounding is for display only, so
+    50.0025% is above 50% and 100.004 ha unleased is more than 100 ha."""
     est = [r for r in rows if r.established]
     known = [r for r in est if r.occupancy_pct is not None]
     land = sum(r.industrial_land_ha or 0.0 for r in known)
     leased = sum(r.leased_ha or 0.0 for r in known)
-    simple = round(sum(r.occupancy_pct or 0.0 for r in known) / len(known), 2) if known else None
-    weighted = _pct(leased, land) if land else None
-    unleased = round(land - leased, 2)
+    rates = [100 * (r.leased_ha or 0.0) / (r.industrial_land_ha or 1.0) for r in known]
+    simple = sum(rates) / len(rates) if rates else None
+    weighted = 100 * leased / land if land else None
+    unleased = land - leased
     average = simple if t.average == "simple" else weighted
     missing = len(est) - len(known)
     gap = f"; {missing} established cluster(s) without figures left out" if missing else ""
@@ -97,14 +100,29 @@ def judge(
         within = unleased <= t.max_unleased_ha
         verdict = above or within
         reason = (
-            f"{t.average} average occupancy {average:g}% "
-            f"{'>' if above else '<='} {t.min_occupancy_pct:g}%, unleased {unleased:g} ha "
+            f"{t.average} average occupancy {_shown(average, t.min_occupancy_pct)}% "
+            f"{'>' if above else '<='} {t.min_occupancy_pct:g}%, unleased "
+            f"{_shown(unleased, t.max_unleased_ha)} ha "
             f"{'<=' if within else '>'} {t.max_unleased_ha:g} ha{gap}"
         )
     return LocalityOccupancy(
-        locality, len(est), len(known), simple, weighted, round(land, 2), round(leased, 2),
-        unleased, verdict, reason,
+        locality, len(est), len(known), _round(simple), _round(weighted), round(land, 2),
+        round(leased, 2), round(unleased, 2) if known else None, verdict, reason,
     )  # fmt: skip
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 2)
+
+
+def _shown(x: float, limit: float) -> str:
+    """`x` to two decimals, or to as many more as it takes not to look equal to `limit`
+    when it is not (50.0025 shown as 50 beside "> 50%" would read as a mistake)."""
+    for digits in range(2, 10):
+        shown = round(x, digits)
+        if (shown == limit) == (x == limit):
+            return f"{shown:.{digits}f}".rstrip("0").rstrip(".")
+    return repr(x)
 
 
 def occupancy_rows(

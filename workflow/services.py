@@ -442,6 +442,8 @@ def amend(
         rules.require_changes(wanted, _EDIT_FLAGS)
         d = uow.definitions.get(cluster.workflow)
         authorize(uow, d, who, "amend")
+        if wanted.get("industrial_land_ha") is not None:
+            _fits_form02(uow, cluster.code, float(wanted["industrial_land_ha"] or 0))
         legacy = facts_from(uow.clusters.history(cluster.code)) is None
         moved, t = cluster.amend(
             wanted, actor=who, login=uow.users.login(), note=note or "", now=clock.now(),
@@ -451,6 +453,18 @@ def amend(
         uow.clusters.set_attributes(moved)
         uow.commit()
     return t
+
+
+def _fits_form02(uow: UnitOfWork, code: str, land: float) -> None:
+    """Industrial land can't shrink below what its Form 02s say is leased or ready:
+    occupancy would pass 100% and the unleased land turn negative."""
+    from .indicators import Latest, cross_problems
+
+    for r in Latest.of(uow.indicators.all(code=code)).by_key.values():
+        wrong = cross_problems(r.values, land)
+        if wrong:
+            raise InvalidInput(f"{code} {r.period}: " + "; ".join(wrong)
+                               + ": correct that Form 02 first")  # fmt: skip
 
 
 _EDIT_FLAGS = tuple(f"--{a.replace('_', '-')}" for a in ATTRIBUTES)

@@ -39,7 +39,11 @@ def _cell(ws: Worksheet, row: int, column: int, value: Any, bold: bool = False) 
     if isinstance(value, list | tuple):
         value = ", ".join(str(v) for v in value)
     c = ws.cell(row=row, column=column, value=value)
-    if isinstance(value, bool):
+    if isinstance(value, str):
+        # openpyxl makes any text starting with "=" a live formula: names, localities and
+        # notes come from users and developers' files, so they stay text, always.
+        c.data_type = "s"
+    elif isinstance(value, bool):
         pass
     elif isinstance(value, int):
         c.number_format = INTEGER

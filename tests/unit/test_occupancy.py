@@ -76,3 +76,21 @@ def test_periods_run_from_15_december_to_14_june_or_14_december() -> None:
     for bad in ("2026H2", "26", "2023", "H1"):
         with pytest.raises(InvalidInput, match="unknown period"):
             parse_period(bad)
+
+
+def test_the_test_is_decided_on_exact_figures_not_rounded_ones() -> None:
+    # 200.01 / 400 = 50.0025%: above 50%, though it rounds to 50.00.
+    t = judge("X", [row("A", 400, 200.01)], LAW)
+    assert (t.simple_avg_pct, t.may_establish) == (50.0, True)
+    assert t.reason == "simple average occupancy 50.002% > 50%, unleased 199.99 ha > 100 ha"
+    # 200 - 99.996 = 100.004 ha unleased: more than 100, though it rounds to 100.00.
+    t = judge("X", [row("A", 200, 99.996)], LAW)
+    assert (t.unleased_ha, t.may_establish) == (100.0, False)
+    assert t.reason == "simple average occupancy 49.998% <= 50%, unleased 100.004 ha > 100 ha"
+    weighted = EstablishmentTest("weighted", 50.0, 100.0)
+    assert judge("X", [row("A", 400, 200.01)], weighted).may_establish is True
+
+
+def test_a_locality_without_figures_has_no_unleased_land() -> None:
+    assert judge("X", [row("A", 10, None)], LAW).unleased_ha is None
+    assert judge("X", [], LAW).unleased_ha is None

