@@ -42,6 +42,7 @@ services, reports, users = (
     Lazy("workflow.users"),
 )
 render, views, audit_ = Lazy("workflow.render"), Lazy("workflow.views"), Lazy("workflow.audit")
+FORCE_HELP = "Replace FILE if it already exists (otherwise an existing file is refused)."
 LOCALITY_HELP = "Only clusters whose locality contains this text, ignoring case and accents."
 SINGLE_USER = (
     "Single-user mode: no users are registered, so anyone may do anything. "
@@ -520,17 +521,19 @@ def report_funnel(env: Env, as_of: str | None, locality: str | None, fmt: str) -
 @click.option("--lang", "page_lang", type=click.Choice(["vi", "en"]),
               help="Language of the page. Default: the global --lang.")  # fmt: skip
 @click.option("--calendar", "calendar_file", metavar="FILE", help=CALENDAR_HELP)
+@click.option("--force", is_flag=True, help=FORCE_HELP)
 def report_html(env: Env, out: str, as_of: str | None, page_lang: str | None,
-                calendar_file: str | None) -> None:  # fmt: skip
+                calendar_file: str | None, force: bool) -> None:  # fmt: skip
     """One self-contained page for supervisors: funnel, stalled clusters, deadlines,
     targets, time in each step, a timeline per cluster and a table of all clusters.
     It needs no network: open it from a USB stick or an email attachment."""
     calendar = reports.work_calendar(calendar_file)
-    path = write_page(env, out, _date(as_of), page_lang or env.lang, calendar)
+    path = write_page(env, out, _date(as_of), page_lang or env.lang, calendar, force)
     click.echo(f"Page written to {path}")
 
 
-def write_page(env: Env, out: str, as_of: date | None, lang: str, calendar: Any = None) -> str:
+def write_page(env: Env, out: str, as_of: date | None, lang: str, calendar: Any = None,
+               force: bool = False) -> str:  # fmt: skip
     """Build the dashboard and write its page to `out`, whole or not at all."""
     from workflow.html_page import render
 
@@ -545,7 +548,7 @@ def write_page(env: Env, out: str, as_of: date | None, lang: str, calendar: Any 
         calendar=calendar,
     )  # fmt: skip
     page = render(board, lang)
-    return _write_whole(out, page)
+    return _write_whole(out, page, force)
 
 
 def _warn(problems: list[str]) -> None:
@@ -554,21 +557,25 @@ def _warn(problems: list[str]) -> None:
         click.echo(_one_line(f"Warning: {problem}"), err=True)
 
 
-def _write_whole(out: str, text: str) -> str:
-    """Write `text` to `out` through a temporary file beside it, so that a failure
-    never leaves a half-written page where the old one was."""
+def _write_whole(out: str, content: str | bytes, force: bool = False) -> str:
+    """Write `content` to `out` through a temporary file beside it, so that a failure
+    never leaves a half-written file where the old one was. An existing `out` is
+    refused unless `force`: it may be a report already sent, or a checkpoint."""
     import tempfile
 
     target = os.path.abspath(out)
     if os.path.isdir(target):
         raise click.ClickException(f"--out {out} is a directory; give a file name")
+    if not force and os.path.lexists(target):
+        raise click.ClickException(f"{out} already exists; give --force to replace it")
+    suffix = os.path.splitext(target)[1]
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".ccn-page-", suffix=".html", dir=os.path.dirname(target))
+        fd, tmp = tempfile.mkstemp(prefix=".ccn-out-", suffix=suffix, dir=os.path.dirname(target))
     except OSError as exc:  # name the file asked for, not the temporary one
         raise OSError(exc.errno, exc.strerror, out) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content.encode() if isinstance(content, str) else content)
         umask = os.umask(0o022)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # readable like any file the user saves, not 0600
@@ -728,32 +735,35 @@ def report_occupancy(env: Env, as_of: str | None, locality: str | None, by: str,
 @click.option("--locality", help="Form 03's locality: its whole name, ignoring case.")
 @fmt_option()
 @click.option("--out", metavar="FILE", help="Write to FILE instead of standard output.")
+@click.option("--force", is_flag=True, help=FORCE_HELP)
 def report_circular14(env: Env, period: str, form: str, locality: str | None, fmt: str,
-                      out: str | None) -> None:  # fmt: skip
+                      out: str | None, force: bool) -> None:  # fmt: skip
     """The Circular 14/2024/TT-BCT report (Form 04 or 03), with whose Form 02 is missing."""
+    import io
+
     from workflow import render, views
     from workflow.circular14 import circular14, row_data
 
+    if out and not force and os.path.lexists(out) and not os.path.isdir(out):
+        raise click.ClickException(f"{out} already exists; give --force to replace it")
     report = circular14(env.uow(readonly=True), period=period, form=form, locality=locality)
     _warn(report.ignored)
-    sink = open(out, "wb") if out else sys.stdout.buffer  # noqa: SIM115
-    try:
-        if fmt == "xlsx":
-            from workflow.xlsx import form as write_form
+    sink: Any = io.BytesIO() if out else sys.stdout.buffer
+    if fmt == "xlsx":
+        from workflow.xlsx import form as write_form
 
-            if not out:
-                render.binary_ok(sink)
-            write_form(report, sink)
-        elif fmt == "json":
-            render.write_json((row_data(r) for r in report.rows), sink)
-        else:
-            render.emit(report.rows, views.FORM, fmt, env.lang, sink)
-            if fmt == "table":
-                sink.write(f"\nNo Form 02 for {report.period.name}:\n".encode())
-                render.emit(report.missing, views.MISSING, "table", env.lang, sink)
-    finally:
-        if out:
-            sink.close()
+        if not out:
+            render.binary_ok(sink)
+        write_form(report, sink)
+    elif fmt == "json":
+        render.write_json((row_data(r) for r in report.rows), sink)
+    else:
+        render.emit(report.rows, views.FORM, fmt, env.lang, sink)
+        if fmt == "table":
+            sink.write(f"\nNo Form 02 for {report.period.name}:\n".encode())
+            render.emit(report.missing, views.MISSING, "table", env.lang, sink)
+    if out:
+        _write_whole(out, sink.getvalue(), force)
     if report.missing and fmt != "table":
         codes = ", ".join(m.code for m in report.missing)
         click.echo(f"Missing Form 02 for {report.period.name}: {codes}", err=True)
@@ -850,7 +860,8 @@ def audit_verify(env: Env, against: str | None) -> None:
 
 @cmd(audit, "checkpoint")
 @click.option("--out", metavar="FILE", help="Write here instead of standard output.")
-def audit_checkpoint(env: Env, out: str | None) -> None:
+@click.option("--force", is_flag=True, help=FORCE_HELP)
+def audit_checkpoint(env: Env, out: str | None, force: bool) -> None:
     """Write every cluster's head and their root hash, to keep outside the database."""
     import json
 
@@ -859,8 +870,7 @@ def audit_checkpoint(env: Env, out: str | None) -> None:
     text = json.dumps(checkpoint(env.uow(readonly=True)), ensure_ascii=False, indent=2) + "\n"
     if not out:
         return click.echo(text, nl=False)
-    with open(out, "x", encoding="utf-8") as fh:
-        fh.write(text)
+    _write_whole(out, text, force)
     click.echo(f"Checkpoint written to {out}")
 
 
@@ -1111,11 +1121,15 @@ def demo(directory: str | None) -> None:
     """Build a demo DB with the Lạng Sơn portfolio, show it, and write its page."""
     from db.schema import fresh_sqlite
     from workflow.deadlines import deadlines
-    from workflow.demo import DEMO_AS_OF, DEMO_PAGE, seed
+    from workflow.demo import DEMO_AS_OF, DEMO_PAGE, DEMO_PERIOD, seed
     from workflow.reports import bottlenecks, funnel, stalled
     from workflow.services import list_clusters, target_report
     from workflow.views import bottleneck_line, target_notes
 
+    for name in (f"circular14-{DEMO_PERIOD}.xlsx", DEMO_PAGE):
+        there = os.path.join(directory or "", name)
+        if directory and os.path.lexists(there):  # someone's file: never overwrite it
+            raise click.ClickException(f"{there} already exists; remove it or choose another --dir")
     path = fresh_sqlite(directory, "demo.db", prefix="ccn-demo-")
     env = Env(str(path), "demo", "en")
     seed(env.uow)
@@ -1135,8 +1149,9 @@ def demo(directory: str | None) -> None:
     goals = target_report(env.uow(readonly=True), as_of=DEMO_AS_OF)
     env.emit(goals, "TARGETS", "table")
     click.echo("\n".join(target_notes(goals)))
+    import io
+
     from workflow.circular14 import circular14
-    from workflow.demo import DEMO_PERIOD
     from workflow.xlsx import form as write_form
 
     report = circular14(env.uow(readonly=True), period=DEMO_PERIOD)
@@ -1144,8 +1159,9 @@ def demo(directory: str | None) -> None:
     env.emit([r for r in report.rows if r.no in ("15", "15.1", "19", "20", "22")], "FORM",
              "table")  # fmt: skip
     workbook = path.parent / f"circular14-{DEMO_PERIOD}.xlsx"
-    with open(workbook, "wb") as fh:
-        write_form(report, fh)
+    data = io.BytesIO()
+    write_form(report, data)
+    _write_whole(str(workbook), data.getvalue())
     page = write_page(env, str(path.parent / DEMO_PAGE), DEMO_AS_OF, "vi")
     pad = " " * len("Explore it, e.g.: ")
     click.echo(f"\nDemo database: {path}\n"

@@ -92,6 +92,9 @@ ROWS: tuple[tuple[str, str, str, str], ...] = (
 )  # fmt: skip
 SECTIONS = frozenset(no for no, _, _, unit in ROWS if not unit)
 NO_MILESTONES = "no data: infrastructure milestones are not recorded in ccn"
+NO_INFRASTRUCTURE = "no data: no infrastructure milestone is recorded for any established cluster"
+NO_PLANT = ("no data: no wastewater plant milestone is recorded and no Form 02 for the "
+            "period gives wastewater_plant")  # fmt: skip
 NO_FORM02 = "no data: no Form 02 for the period"
 
 
@@ -180,6 +183,11 @@ class _Values:
             self.out[no] = (None, NO_MILESTONES)
             if area_no:
                 self.out[area_no] = (None, NO_MILESTONES)
+            return False
+        if not any(s.established and s.cluster.code in self.milestones for s in self.clusters):
+            # Nothing recorded for any of them: a 0 would be a figure ccn does not know.
+            for row in (no, area_no) if area_no else (no,):
+                self.out[row] = (None, NO_INFRASTRUCTURE)
             return False
         reached = [
             s for s in self.clusters
@@ -293,7 +301,7 @@ def _wastewater(v: _Values, live: list[Standing]) -> None:
     known = [s for s in live if plant(s) or reached(s, WASTEWATER_BUILT)
              or reached(s, WASTEWATER_COMPLIANT)]  # fmt: skip
     if not known:
-        v.out["26"] = v.out["27"] = (None, f"{NO_MILESTONES} and {NO_FORM02[9:]}")
+        v.out["26"] = v.out["27"] = (None, NO_PLANT)
         return
     note = "from the recorded milestones and Form 02 (wastewater_plant)"
     v.out["26"] = (sum(plant(s) in ("building", "built", "compliant")
@@ -319,13 +327,12 @@ def circular14(
     with uow:
         names = _the_locality(uow, locality) if locality else None
         locality = names[0] if names else None
-        standing = [
-            s for s in portfolio(uow, p.end, locality)
-            if names is None or s.cluster.locality in names
-        ]  # fmt: skip
+        everyone = portfolio(uow, p.end)
+        # By the locality recorded at the period's end, not the one it has now.
+        standing = [s for s in everyone if names is None or s.cluster.locality in names]
         records = Latest.of(uow.indicators.all(p.name)).for_period(p)
         milestones = infrastructure_milestones(uow, p.end)
-        counted = {code_key(s.cluster.code) for s in portfolio(uow, p.end)}
+        counted = {code_key(s.cluster.code) for s in everyone}
         ignored = [
             f"Form 02 for {c.code} ignored: {c.code} was not in the plan by {p.end:%d/%m/%Y}"
             for key in sorted(records.keys() - counted)

@@ -1,5 +1,10 @@
 """Where each cluster stood on a day, and since when it has been established.
 
+Facts (area, industrial land, developer, kind…) are those recorded by the day: an
+`amend` entry counts from the day it was recorded (in Vietnam), not from its effective
+date, which is its cluster's last entry's (services.amend). So a report for a past
+period reads what ccn held at the period's end, and reproduces the one sent then.
+
 "Established" means the provincial establishment decision is recorded: the cluster
 reached `investment_approval` or a later main-line state (DOMAIN.md). A suspended
 cluster keeps the standing of the state it left; a cancelled one (plan removed or
@@ -9,11 +14,13 @@ decision revoked) counts nowhere. Reverted entries count as never made.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from states import Definition, default_definition
 
+from . import clock
+from .attributes import facts_from
 from .model import Cluster, Transition
 from .ports import UnitOfWork
 from .stepclock import standing
@@ -33,7 +40,7 @@ def established_states(d: Definition | None = None) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Standing:
-    cluster: Cluster  # attributes as they are now (the chain holds their history)
+    cluster: Cluster  # attributes as recorded by the day (the chain holds their history)
     state: str  # on the day; `suspended` when suspended
     established_on: date | None  # when it last became established, if it is on the day
 
@@ -74,7 +81,19 @@ def portfolio(uow: UnitOfWork, day: date, locality: str | None = None) -> list[S
     est = established_states()
     out: list[Standing] = []
     for c in uow.clusters.list(locality=locality):
-        state, since = standing_on(uow.clusters.history(c.code), day, est)
+        entries = uow.clusters.history(c.code)
+        state, since = standing_on(entries, day, est)
         if state is not None:
-            out.append(Standing(c, state, since))
+            out.append(Standing(facts_on(c, entries, day), state, since))
     return out
+
+
+def facts_on(c: Cluster, entries: Sequence[Transition], day: date) -> Cluster:
+    """`c` with the attributes its chain gives as recorded by the end of `day`: edits
+    recorded later are left out. A chain from before attributes were hashed (version 1)
+    holds no history of them: the row's are the only ones known."""
+    if not any(t.event == "amend" and clock.local_date(t.recorded_at) > day for t in entries):
+        return c
+    kept = [t for t in entries if t.event != "amend" or clock.local_date(t.recorded_at) <= day]
+    facts = facts_from(kept)
+    return c if facts is None else replace(c, **facts.attributes)

@@ -63,7 +63,7 @@ def test_deadline_show_html_and_report_count_with_the_same_calendar(
     ok(ccn("report", "html", "--out", str(page), "--calendar", local_calendar))
     html = page.read_text(encoding="utf-8")
     assert "02/03/2026" in html and "27/02/2026" not in html
-    ok(ccn("report", "html", "--out", str(page)))
+    ok(ccn("report", "html", "--out", str(page), "--force"))
     assert "27/02/2026" in page.read_text(encoding="utf-8")
 
 

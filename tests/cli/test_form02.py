@@ -262,11 +262,11 @@ def test_circular14_in_every_format_and_xlsx_read_back(ccn: Ccn, tmp_path: Path)
                                                        "unit", "value", "note"}  # fmt: skip
     assert r.stderr == "Missing Form 02 for 2026H1: BS2\n"
     by_no = {row["no"]: row for row in rows}
-    # Neither established cluster has an infrastructure milestone recorded: the count is
-    # 0 and the note says why it may be.
+    # Neither established cluster has an infrastructure milestone recorded: no data,
+    # never a 0 (review 13, item 8).
     assert (by_no["9"]["value"], by_no["9"]["note"]) == (
-        0,
-        "from recorded milestones; 2 established cluster(s) have none",
+        None,
+        "no data: no infrastructure milestone is recorded for any established cluster",
     )
     assert (by_no["25"]["value"], by_no["15.3"]["value"]) == (1250, 1)
     out = tmp_path / "f04.xlsx"
@@ -293,8 +293,8 @@ def test_circular14_in_every_format_and_xlsx_read_back(ccn: Ccn, tmp_path: Path)
     assert (two.value, two.number_format) == (105.0, "#,##0.00")
     assert (thirteen.value, thirteen.number_format) == (1234.5, "#,##0.00")
     assert (employees.value, employees.number_format) == (1250, "#,##0")
-    assert ws["A17"].value == "9" and ws["D17"].value == 0
-    assert ws["E17"].value.startswith("from recorded milestones")
+    assert ws["A17"].value == "9" and ws["D17"].value is None
+    assert ws["E17"].value.startswith("no data: no infrastructure milestone")
     assert ws["A41"].value == "24" and ws["D41"].value is None
     assert ws["E41"].value.startswith("no data")
     missing = wb["Thiếu Mẫu 02"]

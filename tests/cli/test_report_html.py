@@ -175,6 +175,6 @@ def test_the_page_shows_recorded_deadlines_and_installed_targets(ccn, tmp_path) 
     )
     r = ccn("targets", "install", str(targets))
     assert r.exit_code == 0, r.stderr
-    assert ccn("report", "html", "--out", str(out)).exit_code == 0
+    assert ccn("report", "html", "--out", str(out), "--force").exit_code == 0
     page = out.read_text(encoding="utf-8")
     assert re.findall(r'data-target="([^"]+)" data-status="(\w+)"', page) == [("one", "met")]

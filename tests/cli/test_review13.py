@@ -223,3 +223,85 @@ def test_cluster_edit_cannot_shrink_industrial_land_below_the_leased_land(ccn: C
                                        "cluster's industrial land 20 ha: correct that Form 02 "
                                        "first\n")  # fmt: skip
     ok(ccn("cluster", "edit", "HT1", "--industrial-land-ha", "30", "--reason", "QĐ 9"))
+
+
+# 7. A past period's report reads the facts as recorded by its end.
+
+
+def form04(ccn: Ccn, period: str = "2026H1") -> dict[str, object]:
+    r = ok(ccn("report", "circular14", "--period", period, "--format", "json"))
+    return {row["no"]: row["value"] for row in json.loads(r.stdout)}
+
+
+def test_a_past_report_uses_the_facts_recorded_by_its_period_end(ccn: Ccn) -> None:
+    portfolio(ccn)  # HT1: enterprise, craft village, established; 02/03/2026
+    record(ccn, "HT1", "--projects", "2")
+    before = form04(ccn)
+    assert (before["7"], before["15.3"], before["8"]) == (1, 1, 60.0)
+    with freeze_time("2026-07-01 03:00:00"):  # after 2026H1 ended on 14/06/2026
+        ok(ccn("cluster", "edit", "HT1", "--kind", "general", "--developer-kind", "public",
+               "--area-ha", "70", "--reason", "QĐ 99"))  # fmt: skip
+        assert form04(ccn) == before
+        after = form04(ccn, "2026")
+        assert (after["7"], after["8"], after["2"]) == (0, 0.0, 115.0)
+
+
+# 8. Rows 9-12 and 26-27 say "no data" when nothing is recorded, in words that are true.
+
+
+def test_infrastructure_rows_without_any_milestone_are_no_data(ccn: Ccn) -> None:
+    portfolio(ccn)
+    r = ok(ccn("report", "circular14", "--period", "2026H1", "--format", "json"))
+    rows = {row["no"]: (row["value"], row["note"]) for row in json.loads(r.stdout)}
+    none = (None, "no data: no infrastructure milestone is recorded for any established cluster")
+    assert [rows[n] for n in ("9", "10", "11", "12")] == [none] * 4
+    plant = (None, "no data: no wastewater plant milestone is recorded and no Form 02 for the "
+                   "period gives wastewater_plant")  # fmt: skip
+    assert rows["26"] == rows["27"] == plant
+    ok(ccn("milestone", "HT1", "detailed_plan_approved", "--on", "2026-01-05"))
+    r = ok(ccn("report", "circular14", "--period", "2026H1", "--format", "json"))
+    rows = {row["no"]: (row["value"], row["note"]) for row in json.loads(r.stdout)}
+    said = "from recorded milestones; 1 established cluster(s) have none"
+    assert rows["9"] == (1, said) and rows["11"] == (0, said)
+
+
+# 9. No --out replaces an existing file without --force; each is written whole.
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("report", "circular14", "--period", "2026H1", "--format", "xlsx"),
+        ("report", "circular14", "--period", "2026H1", "--format", "json"),
+        ("report", "html"),
+        ("audit", "checkpoint"),
+    ],
+)
+def test_an_existing_out_file_is_refused_unless_forced(
+    ccn: Ccn, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    portfolio(ccn)
+    (tmp_path / "out").mkdir()
+    out = tmp_path / "out" / "existing.csv"
+    out.write_text("kept", encoding="utf-8")
+    r = ccn(*command, "--out", str(out))
+    assert (r.exit_code, r.stdout, r.stderr) == (
+        1, "", f"Error: {out} already exists; give --force to replace it\n")  # fmt: skip
+    assert out.read_text(encoding="utf-8") == "kept"
+    ok(ccn(*command, "--out", str(out), "--force"))
+    assert out.read_bytes() != b"kept"
+    assert [p.name for p in out.parent.iterdir()] == ["existing.csv"]  # no temporary left
+
+
+def test_demo_does_not_overwrite_a_workbook_in_its_folder(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cli import cli
+
+    book = tmp_path / "circular14-2025.xlsx"
+    book.write_bytes(b"someone's")
+    r = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path)])
+    assert r.exit_code == 1
+    assert r.output.endswith(f"Error: {book} already exists; remove it or choose another --dir\n")
+    assert book.read_bytes() == b"someone's"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["circular14-2025.xlsx"]
