@@ -332,10 +332,10 @@ def cluster_show(env: Env, code: str, calendar_file: str | None, fmt: str) -> No
 
     calendar = reports.work_calendar(calendar_file)
     view = services.show(env.uow(readonly=True), code, calendar)
+    test = locality_test(env.uow(readonly=True), view.cluster.locality)
     if fmt == "json":
-        render.write_json(views.cluster_data(view), sys.stdout.buffer)
+        render.write_json(views.cluster_data(view, test), sys.stdout.buffer)
     else:
-        test = locality_test(env.uow(readonly=True), view.cluster.locality)
         render.write_lines(views.cluster_card(view, env.lang, test))
 
 

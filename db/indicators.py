@@ -14,6 +14,7 @@ from . import tables
 I = tables.indicators.c  # noqa: E741
 _COLUMNS = (I.seq, I.code, I.period, I.version, I.data, I.actor, I.db_user, I.recorded_at,
             I.note, I.prev_hash, I.hash, I.canon)  # fmt: skip
+_READ = (*_COLUMNS, I.code_key)  # what audit verify checks the stored key against
 
 
 class SqlIndicatorStore:
@@ -21,7 +22,7 @@ class SqlIndicatorStore:
         self.conn = conn
 
     def last(self) -> IndicatorRecord | None:
-        row = self.conn.execute(select(*_COLUMNS).order_by(I.seq.desc()).limit(1)).first()
+        row = self.conn.execute(select(*_READ).order_by(I.seq.desc()).limit(1)).first()
         return None if row is None else IndicatorRecord(*row)
 
     def add(self, records: Sequence[IndicatorRecord]) -> None:
@@ -36,7 +37,7 @@ class SqlIndicatorStore:
         )
 
     def all(self, period: str | None = None, code: str | None = None) -> list[IndicatorRecord]:
-        query = select(*_COLUMNS).order_by(I.seq)
+        query = select(*_READ).order_by(I.seq)
         if period is not None:
             query = query.where(I.period == period)
         if code is not None:

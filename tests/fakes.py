@@ -462,7 +462,7 @@ class FakeIndicatorStore:
             if r.seq in taken:
                 raise StorageError(f"duplicate indicator seq {r.seq}")  # the unique index
             taken.add(r.seq)
-            self.data.indicators.append(r)
+            self.data.indicators.append(replace(r, code_key=code_key(r.code)))
 
     def all(self, period: str | None = None, code: str | None = None) -> list[IndicatorRecord]:
         return sorted(

@@ -212,16 +212,18 @@ def import_rows(
                 if key in seen:
                     mine.append(f"{cluster.code} {period.name} is also on line {seen[key]}")
                 seen.setdefault(key, line)
-            if mine or cluster is None or period is None:
-                found += [f"line {line}: {p}" for p in mine]
-                continue
-            before = latest.by_key.get((code_key(cluster.code), period.name))
+            before = (
+                latest.by_key.get((code_key(cluster.code), period.name))
+                if cluster is not None and period is not None
+                else None
+            )
             # A blank cell keeps what is recorded: developers resend partial sheets.
             given = {k: v for k, v in values.items() if v is not None}
             merged = (before.values if before else {k: None for k in FIELD_NAMES}) | given
-            wrong = cross_problems(merged, cluster.industrial_land_ha)
-            if wrong:
-                found += [f"line {line}: {p}" for p in wrong]
+            # Checked even when another cell is wrong: every problem of the line at once.
+            mine += cross_problems(merged, cluster.industrial_land_ha if cluster else None)
+            if mine or cluster is None or period is None:
+                found += [f"line {line}: {p}" for p in mine]
                 continue
             if before is not None and merged == before.values:
                 unchanged += 1
@@ -298,7 +300,10 @@ def read_file(data: bytes, name: str) -> tuple[list[tuple[int, dict[str, Any]]],
         ) from None
     if not text.strip():
         raise InvalidInput("file is empty; expected a header line: " + ",".join(COLUMNS))
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # Excel set to Vietnamese saves "CSV" with semicolons (the comma is its decimal mark).
+    first = text.lstrip("\ufeff").splitlines()[0]
+    delimiter = max((",", ";", "\t"), key=first.count) if first.strip() else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip().lower() for h in next(reader)]
     _check_header(header)
     rows: list[tuple[int, dict[str, Any]]] = []

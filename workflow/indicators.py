@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,6 +24,7 @@ from typing import Any
 from .chain import utc_text
 from .errors import InvalidInput
 from .periods import Period, parse_period
+from .validate import code_key
 
 GENESIS = "0" * 64
 CANON = 1
@@ -69,6 +71,10 @@ class IndicatorRecord:
     prev_hash: str
     hash: str
     canon: int = CANON
+    # The lookup key stored beside the record (listings and reports find it by this):
+    # not hashed, it is derived from `code`, so `audit verify` recomputes it. None
+    # where a store does not keep one.
+    code_key: str | None = field(default=None, compare=False)
 
     @property
     def values(self) -> dict[str, Any]:
@@ -142,19 +148,101 @@ def clean_value(name: str, value: Any) -> Any:
                 f"invalid {name} {str(value)!r}: use one of {', '.join(WASTEWATER)}", name
             )
         return text
-    try:
-        number = float(value.strip().replace(",", ".") if isinstance(value, str) else value)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"invalid {name} {value!r}: give a number", name) from None
-    if not math.isfinite(number) or number < 0:
-        raise InvalidInput(f"invalid {name} {value!r}: must not be negative", name)
+    number = _number(name, value)
+    if number < 0:
+        raise InvalidInput(f"invalid {name} {_shown(value)}: must not be negative", name)
     if number > 1e12:
-        raise InvalidInput(f"invalid {name} {value!r}: too large", name)
+        raise InvalidInput(f"invalid {name} {_shown(value)}: too large", name)
     if kind == "count":
         if number != int(number):
-            raise InvalidInput(f"invalid {name} {value!r}: give a whole number", name)
+            raise InvalidInput(f"invalid {name} {_shown(value)}: give a whole number", name)
         return int(number)
     return number
+
+
+def _shown(value: Any) -> str:
+    """A value as a user typed it: text quoted, a spreadsheet's dates and numbers as shown
+    there, never a Python repr."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M" if value.hour or value.minute else "%d/%m/%Y")
+    if isinstance(value, date):
+        return f"{value:%d/%m/%Y}"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return str(value)
+
+
+def _number(name: str, value: Any) -> float:
+    """A figure from a command line, a CSV or a spreadsheet cell.
+
+    Cells holding numbers are taken as they are. Text follows one rule, so that a
+    Vietnamese "1.234,5" and an English "1,234.5" both read 1234.5 and nothing is
+    silently read a thousand times too small:
+    - digits only: a whole number ("1234");
+    - both "." and ",": the last one is the decimal mark, the other groups thousands
+      ("1.234,5" and "1,234.5" are 1234.5);
+    - one mark used more than once: it groups thousands ("1.234.567" is 1234567);
+    - one mark used once: the decimal mark ("12,5" and "12.5" are 12.5), except when
+      exactly three digits follow it and the whole part is not 0: "1.234" and "1,234"
+      could be either, and are refused as ambiguous.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        what = (
+            "a date" if isinstance(value, date)
+            else "TRUE/FALSE" if isinstance(value, bool)
+            else type(value).__name__
+        )  # fmt: skip
+        raise InvalidInput(f"invalid {name} {_shown(value)}: give a number, not {what}", name)
+    number = _parse_text(name, value) if isinstance(value, str) else float(value)
+    if not math.isfinite(number):
+        raise InvalidInput(f"invalid {name} {_shown(value)}: not a number", name)
+    return number
+
+
+_DIGITS = re.compile(r"[0-9]+")
+_FLOAT = re.compile(r"[0-9]+(?:[eE][+-]?[0-9]+)?|nan|inf|infinity", re.IGNORECASE)
+
+
+def _parse_text(name: str, value: str) -> float:
+    text = value.strip()
+    sign = text[:1] if text[:1] in "+-" else ""
+    body = text[len(sign) :]
+    bad = InvalidInput(f"invalid {name} {value!r}: give a number", name)
+    if _FLOAT.fullmatch(body):
+        return float(sign + body)
+    dots, commas = body.count("."), body.count(",")
+    if dots and commas:
+        mark = "." if body.rfind(".") > body.rfind(",") else ","
+        group = "," if mark == "." else "."
+        whole, _, frac = body.rpartition(mark)
+        if not (_grouped(whole, group) and _DIGITS.fullmatch(frac)):
+            raise bad
+        return float(f"{sign}{whole.replace(group, '')}.{frac}")
+    if not (dots or commas):
+        raise bad
+    mark = "." if dots else ","
+    if dots + commas > 1:
+        if not _grouped(body, mark):
+            raise bad
+        return float(sign + body.replace(mark, ""))
+    whole, _, frac = body.partition(mark)
+    if not (whole == "" or _DIGITS.fullmatch(whole)) or not _DIGITS.fullmatch(frac):
+        raise bad
+    if len(frac) == 3 and whole.lstrip("0"):
+        raise InvalidInput(
+            f"invalid {name} {value!r}: ambiguous, {mark!r} may group thousands or mark "
+            f"decimals: write {whole}{frac} for the whole number, or {whole}{mark}{frac}0 "
+            "for the decimal",
+            name,
+        )
+    return float(f"{sign}{whole or '0'}.{frac}")
+
+
+def _grouped(text: str, mark: str) -> bool:
+    """Digits in groups of three after the first, separated by `mark`."""
+    return re.fullmatch(rf"[0-9]{{1,3}}(?:{re.escape(mark)}[0-9]{{3}})+", text) is not None
 
 
 def cross_problems(values: Mapping[str, Any], industrial_land_ha: float | None) -> list[str]:
@@ -203,6 +291,13 @@ def check_chain(records: Sequence[IndicatorRecord]) -> list[ChainProblem]:
         elif r.prev_hash != prev and r.seq == expected:
             problems.append(
                 ChainProblem(r.seq, "changed row: does not link to the record before it")
+            )
+        if r.code_key is not None and r.code_key != code_key(r.code):
+            problems.append(
+                ChainProblem(
+                    r.seq,
+                    f"changed row: its code_key is {r.code_key!r}, expected {code_key(r.code)!r}",
+                )
             )
         key = (r.code.upper(), r.period)
         if r.version != versions.get(key, 0) + 1:

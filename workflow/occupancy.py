@@ -106,8 +106,8 @@ def judge(
             f"{'<=' if within else '>'} {t.max_unleased_ha:g} ha{gap}"
         )
     return LocalityOccupancy(
-        locality, len(est), len(known), _round(simple), _round(weighted), round(land, 2),
-        round(leased, 2), round(unleased, 2) if known else None, verdict, reason,
+        locality, len(est), len(known), _round(simple), _round(weighted), round(float(land), 2),
+        round(float(leased), 2), round(unleased, 2) if known else None, verdict, reason,
     )  # fmt: skip
 
 

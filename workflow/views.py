@@ -217,8 +217,9 @@ def bottleneck_line(report: Any, lang: str) -> str:
     return f"Bottleneck on {dmy(report.as_of)}: {worst}"
 
 
-def cluster_data(view: Any) -> dict[str, Any]:
-    """`cluster show --format json`: the cluster, its open milestones and next due date."""
+def cluster_data(view: Any, test: Any = None) -> dict[str, Any]:
+    """`cluster show --format json`: the cluster, its open milestones, next due date and
+    its locality's Decree 32 Art. 8.1(c) test."""
     data = CLUSTERS.data(view)
     status = view.milestones
     data["milestones"] = [
@@ -236,6 +237,15 @@ def cluster_data(view: Any) -> dict[str, Any]:
         else {"milestone": nxt.milestone, "due_on": nxt.due_on.isoformat(),
               "days_left": nxt.days_left, "responsible": nxt.responsible}
     )  # fmt: skip
+    if test is not None:
+        data["establishment_test"] = {
+            "locality": test.locality or None, "may_establish": test.may_establish,
+            "reason": test.reason, "sentence": establishment_line(test),
+            "established": test.established, "with_data": test.with_data,
+            "simple_avg_pct": test.simple_avg_pct, "weighted_avg_pct": test.weighted_avg_pct,
+            "industrial_land_ha": test.industrial_land_ha, "leased_ha": test.leased_ha,
+            "unleased_ha": test.unleased_ha,
+        }  # fmt: skip
     return data
 
 

@@ -87,6 +87,14 @@ def test_walk_a_cluster_to_operating(ccn) -> None:
         "resumes_to": None, "allowed": [],
         "next_state": None, "workflow": "cluster_establishment@nd32-2024",
         "milestones": [], "open_milestones": [], "paused": [], "next_due": None,
+        "establishment_test": {
+            "locality": "Cao Lộc", "may_establish": None,
+            "reason": "no occupancy figures for its established clusters",
+            "sentence": "Cao Lộc: cannot tell whether another cluster may be established (no "
+                        "occupancy figures for its established clusters)",
+            "established": 1, "with_data": 0, "simple_avg_pct": None, "weighted_avg_pct": None,
+            "industrial_land_ha": 0.0, "leased_ha": 0.0, "unleased_ha": None,
+        },
     }  # fmt: skip
 
 

@@ -157,9 +157,10 @@ def test_import_is_all_or_nothing_and_names_every_line(ccn: Ccn, tmp_path: Path,
         "line 5: unknown period '2026H3': use YYYYH1 (half year) or YYYY (year), e.g. 2026H1 "
         "or 2026, from 2024 to 2100\n"
         "line 5: invalid leased_ha '-1': must not be negative\n"
+        "line 5: fdi_projects 3 is more than projects 2\n"
         "line 6: expected 6 fields, found 7\n"
         "line 7: leased_ha 31 is more than the cluster's industrial land 30 ha\n"
-        "Error: 6 problem(s); nothing imported\n"
+        "Error: 7 problem(s); nothing imported\n"
     )
     assert dump(db_url) == before
     sheet = tmp_path / "form02.xlsx"

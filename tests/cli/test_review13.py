@@ -305,3 +305,67 @@ def test_demo_does_not_overwrite_a_workbook_in_its_folder(tmp_path: Path) -> Non
     assert r.output.endswith(f"Error: {book} already exists; remove it or choose another --dir\n")
     assert book.read_bytes() == b"someone's"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["circular14-2025.xlsx"]
+
+
+# 11, 12 and 13. Semicolon CSV, every problem of a line, the stored lookup key verified.
+
+
+def test_a_semicolon_csv_from_vietnamese_excel_imports(ccn: Ccn, tmp_path: Path) -> None:
+    portfolio(ccn)
+    f = tmp_path / "f02.csv"
+    f.write_text("code;period;leased_ha;revenue_bn\nHT1;2026H1;12,5;1.234,5\n", encoding="utf-8")
+    assert ok(ccn("indicators", "import", str(f))).stdout == "Imported 1 records.\n"
+    shown = json.loads(ok(ccn("indicators", "list", "--format", "json")).stdout)
+    assert (shown[0]["leased_ha"], shown[0]["revenue_bn"]) == (12.5, 1234.5)
+    f.write_text("code;period;leased_ha\nHT1;2026H1;1.234\n", encoding="utf-8")
+    r = ccn("indicators", "import", str(f))
+    assert r.exit_code == 1
+    assert r.stderr.splitlines()[0] == (
+        "line 2: invalid leased_ha '1.234': ambiguous, '.' may group thousands or mark "
+        "decimals: write 1234 for the whole number, or 1.2340 for the decimal"
+    )
+
+
+def test_an_import_line_with_a_bad_value_is_cross_checked_too(ccn: Ccn, tmp_path: Path) -> None:
+    portfolio(ccn)
+    f = tmp_path / "f02.csv"
+    f.write_text("code,period,employees,projects,fdi_projects\nHT1,2026H1,x,1,5\n",
+                 encoding="utf-8")  # fmt: skip
+    r = ccn("indicators", "import", str(f))
+    assert r.exit_code == 1
+    assert r.stderr.splitlines()[:2] == [
+        "line 2: invalid employees 'x': give a number",
+        "line 2: fdi_projects 5 is more than projects 1",
+    ]
+
+
+def test_an_edited_code_key_of_a_form02_record_is_found(ccn: Ccn, db_url: str) -> None:
+    portfolio(ccn)
+    record(ccn, "HT1", "--leased-ha", "1")
+    record(ccn, "BS2", "--leased-ha", "2")
+    raw_sql(db_url, "UPDATE indicators SET code_key = 'G' WHERE seq = 2",
+            unlock=("indicators",))  # fmt: skip
+    assert lines(ccn) == (1, ["BROKEN indicators seq 2: changed row: its code_key is 'G', "
+                              "expected 'BS2'"])  # fmt: skip
+
+
+# 14. cluster show --format json states the Art. 8.1(c) test like the table does.
+
+
+def test_cluster_show_json_states_the_establishment_test(ccn: Ccn) -> None:
+    portfolio(ccn)  # Cao Lộc: HT1 40 ha and BS2 30 ha of industrial land, both established
+    with freeze_time("2026-07-01 03:00:00"):
+        record(ccn, "HT1", "--leased-ha", "30")
+        record(ccn, "BS2", "--leased-ha", "10")
+        shown = json.loads(ok(ccn("cluster", "show", "HT1", "--format", "json")).stdout)
+        card = ok(ccn("cluster", "show", "HT1")).stdout
+    test = shown["establishment_test"]
+    assert test == {
+        "locality": "Cao Lộc", "may_establish": True,
+        "reason": "simple average occupancy 54.17% > 50%, unleased 30 ha <= 100 ha",
+        "sentence": "Cao Lộc may establish another cluster (simple average occupancy 54.17% > "
+                    "50%, unleased 30 ha <= 100 ha)",
+        "established": 2, "with_data": 2, "simple_avg_pct": 54.17, "weighted_avg_pct": 57.14,
+        "industrial_land_ha": 70.0, "leased_ha": 40.0, "unleased_ha": 30.0,
+    }  # fmt: skip
+    assert test["sentence"] in card

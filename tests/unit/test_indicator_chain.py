@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from workflow.indicators import GENESIS, Latest, build, check_chain, hash_of
+import pytest
+
+from workflow.errors import InvalidInput
+from workflow.indicators import GENESIS, Latest, build, check_chain, clean_value, hash_of
 from workflow.periods import parse_period
 
 AT = datetime(2026, 6, 20, 3, tzinfo=UTC)
@@ -47,3 +50,40 @@ def test_changes_gaps_and_versions_are_named() -> None:
                      login="x", recorded_at=AT, note=None, prev_hash=GENESIS)  # fmt: skip
     assert [(p.seq, p.reason) for p in check_chain([a, relinked])] == [
         (2, "changed row: does not link to the record before it")]  # fmt: skip
+
+
+# Review 13, item 11 and Low: numbers as Vietnamese and English spreadsheets write them.
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("1234", 1234.0), ("12,5", 12.5), ("12.5", 12.5), ("1.234,5", 1234.5),
+     ("1,234.5", 1234.5), ("1.234.567", 1234567.0), ("1,234,567", 1234567.0),
+     ("0,125", 0.125), ("0.125", 0.125), (",5", 0.5), ("12,50", 12.5), ("1.2340", 1.234),
+     (" 7 ", 7.0), ("1e3", 1000.0)],
+)  # fmt: skip
+def test_numbers_are_read_by_one_rule(text: str, number: float) -> None:
+    assert clean_value("leased_ha", text) == number
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        ("1.234", "invalid leased_ha '1.234': ambiguous, '.' may group thousands or mark "
+                  "decimals: write 1234 for the whole number, or 1.2340 for the decimal"),
+        ("1,234", "invalid leased_ha '1,234': ambiguous, ',' may group thousands or mark "
+                  "decimals: write 1234 for the whole number, or 1,2340 for the decimal"),
+        ("1.23.4", "invalid leased_ha '1.23.4': give a number"),
+        ("1,234.5.6", "invalid leased_ha '1,234.5.6': give a number"),
+        ("nan", "invalid leased_ha 'nan': not a number"),
+        ("inf", "invalid leased_ha 'inf': not a number"),
+        (float("nan"), "invalid leased_ha nan: not a number"),
+        ("-1", "invalid leased_ha '-1': must not be negative"),
+        (True, "invalid leased_ha TRUE: give a number, not TRUE/FALSE"),
+        (datetime(2026, 1, 1), "invalid leased_ha 01/01/2026: give a number, not a date"),
+    ],
+)  # fmt: skip
+def test_numbers_that_cannot_be_read_safely_are_refused(value: object, error: str) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        clean_value("leased_ha", value)
+    assert str(exc.value) == error
