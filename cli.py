@@ -1121,7 +1121,7 @@ def demo(directory: str | None) -> None:
     """Build a demo DB with the Lạng Sơn portfolio, show it, and write its page."""
     from db.schema import fresh_sqlite
     from workflow.deadlines import deadlines
-    from workflow.demo import DEMO_AS_OF, DEMO_PAGE, DEMO_PERIOD, seed
+    from workflow.demo import DEMO_AS_OF, DEMO_NOTE, DEMO_PAGE, DEMO_PERIOD, seed
     from workflow.reports import bottlenecks, funnel, stalled
     from workflow.services import list_clusters, target_report
     from workflow.views import bottleneck_line, target_notes
@@ -1160,7 +1160,7 @@ def demo(directory: str | None) -> None:
              "table")  # fmt: skip
     workbook = path.parent / f"circular14-{DEMO_PERIOD}.xlsx"
     data = io.BytesIO()
-    write_form(report, data)
+    write_form(report, data, DEMO_NOTE)
     _write_whole(str(workbook), data.getvalue())
     page = write_page(env, str(path.parent / DEMO_PAGE), DEMO_AS_OF, "vi")
     pad = " " * len("Explore it, e.g.: ")

@@ -113,6 +113,10 @@ def _history(index: int) -> list[Step]:
 # Invented Form 02 figures for the three established clusters, period 2025: their
 # tenant projects add up to the seed's "11 operating enterprises" (DOMAIN.md).
 DEMO_PERIOD = "2025"
+DEMO_NOTE = (
+    "SỐ LIỆU MINH HỌA: các số liệu Mẫu 02 là giả lập cho bản demo của ccn, không phải "
+    "số liệu thật (Form 02 figures invented for the ccn demo)."
+)
 INVENTED = "Số liệu minh họa, không có thật (invented for the demo)"
 FORM02: dict[str, dict[str, float | int | str]] = {
     "DP2": {"industrial_land_ready_ha": 22.0, "leased_ha": 19.5, "investment_approved_bn": 312.0,

@@ -284,9 +284,9 @@ def read_file(data: bytes, name: str) -> tuple[list[tuple[int, dict[str, Any]]],
     if data[:2] == b"PK" or name.lower().endswith(".xlsx"):
         from .xlsx import read_rows
 
-        header, cells = read_rows(data, name)
+        header, cells, unread = read_rows(data, name)
         _check_header(header)
-        return [(n, dict(zip(header, values, strict=True))) for n, values in cells], []
+        return [(n, dict(zip(header, values, strict=True))) for n, values in cells], unread
     import csv
     import io
 

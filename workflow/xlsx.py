@@ -94,8 +94,9 @@ def _save(wb: Any, out: BinaryIO) -> None:
     out.write(buffer.getvalue())
 
 
-def form(report: Circular14, out: BinaryIO) -> None:
-    """Form 04/03 laid out like the paper form; a second sheet lists missing Form 02s."""
+def form(report: Circular14, out: BinaryIO, note: str | None = None) -> None:
+    """Form 04/03 laid out like the paper form; a second sheet lists missing Form 02s.
+    `note` is a line under the title, e.g. that the figures were invented for a demo."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -112,6 +113,9 @@ def form(report: Circular14, out: BinaryIO) -> None:
     ws["A3"] = (f"Kỳ báo cáo: {kind} {p.end.year} (số liệu từ {p.start:%d/%m/%Y} đến "
                 f"{p.end:%d/%m/%Y})")  # fmt: skip
     ws["A4"] = f"Địa bàn: {report.locality}" if report.locality else "Phạm vi: toàn tỉnh"
+    if note:
+        _cell(ws, 5, 1, note)
+        ws["A5"].font = Font(italic=True, color="C00000")
     for cell in ("A1", "A3", "A4"):
         ws[cell].alignment = Alignment(horizontal="left")
     top = 6
@@ -132,28 +136,47 @@ def form(report: Circular14, out: BinaryIO) -> None:
     _save(wb, out)
 
 
-def read_rows(data: bytes, source: str) -> tuple[list[str], list[tuple[int, list[Any]]]]:
-    """The first sheet's header and its other non-blank rows with their row numbers."""
+def read_rows(data: bytes, source: str) -> tuple[list[str], list[tuple[int, list[Any]]], list[str]]:
+    """The first sheet's header, its other non-blank rows with their row numbers, and
+    the problems of cells that cannot be read: a formula Excel never computed (a file
+    written by a program, not saved by Excel, holds no value for it) and a value in a
+    column without a header."""
     from zipfile import BadZipFile
 
     from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
 
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (BadZipFile, OSError, KeyError, ValueError) as exc:
         raise InvalidInput(f"{source} is not a readable .xlsx workbook: {exc}") from None
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
+    rows = wb.worksheets[0].iter_rows(values_only=True)
+    written = formulas.worksheets[0].iter_rows(values_only=True)
     first = next(rows, None)
+    next(written, None)
     if first is None:
         raise InvalidInput(f"{source} is empty; expected a header row")
     header = ["" if h is None else str(h).strip().lower() for h in first]
     while header and not header[-1]:
         header.pop()
     out = []
+    problems: list[str] = []
     for n, values in enumerate(rows, 2):
+        typed = next(written, ())
+        for j, value in enumerate(values):
+            cell = f"{get_column_letter(j + 1)}{n}"
+            text = typed[j] if j < len(typed) else None
+            if value is None and isinstance(text, str) and text.startswith("="):
+                problems.append(
+                    f"line {n}: cell {cell} holds a formula ({text[:40]}) with no value saved: "
+                    "open and save the file in Excel, or type the value"
+                )
+            elif j >= len(header) and value is not None and str(value).strip():
+                problems.append(f"line {n}: cell {cell} has a value but its column has no header")
         cells = list(values[: len(header)])
         if any(v is not None and str(v).strip() for v in cells):
             out.append((n, cells + [None] * (len(header) - len(cells))))
     wb.close()
-    return header, out
+    formulas.close()
+    return header, out, problems

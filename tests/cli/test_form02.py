@@ -345,6 +345,8 @@ def test_demo_writes_the_circular14_workbook(tmp_path: Path) -> None:
     values = {ws.cell(row=i, column=1).value: ws.cell(row=i, column=4).value
               for i in range(7, 45)}  # fmt: skip
     assert (values["15"], values["15.1"], values["20"], values["22"]) == (3, 3, 11, 11)
+    # The figures are invented: the workbook says so under its title (review 13, Low).
+    assert ws["A5"].value.startswith("SỐ LIỆU MINH HỌA: các số liệu Mẫu 02 là giả lập")
 
 
 FORGED_RECORD = (

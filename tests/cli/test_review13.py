@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -369,3 +370,28 @@ def test_cluster_show_json_states_the_establishment_test(ccn: Ccn) -> None:
         "industrial_land_ha": 70.0, "leased_ha": 40.0, "unleased_ha": 30.0,
     }  # fmt: skip
     assert test["sentence"] in card
+
+
+# Low. Workbook cells that cannot be read are named, never read as blank or 1.
+
+
+def test_unreadable_xlsx_cells_are_named(ccn: Ccn, tmp_path: Path) -> None:
+    from .test_form02 import _xlsx
+
+    portfolio(ccn)
+    f = tmp_path / "f02.xlsx"
+    f.write_bytes(_xlsx([
+        ["code", "period", "leased_ha", "projects", "employees"],
+        ["HT1", "2026H1", "=SUM(1,2)", True, datetime(2026, 1, 1)],
+        ["BS2", "2026H1", 1, 1, 5, "stray"],
+    ]))  # fmt: skip
+    r = ccn("indicators", "import", str(f))
+    assert (r.exit_code, r.stdout) == (1, "")
+    assert r.stderr == (
+        "line 2: cell C2 holds a formula (=SUM(1,2)) with no value saved: open and save the "
+        "file in Excel, or type the value\n"
+        "line 2: invalid projects TRUE: give a number, not TRUE/FALSE\n"
+        "line 2: invalid employees 01/01/2026: give a number, not a date\n"
+        "line 3: cell F3 has a value but its column has no header\n"
+        "Error: 4 problem(s); nothing imported\n"
+    )
