@@ -775,7 +775,7 @@ indicators_group = group("indicators", "Record, import and list Form 02 indicato
 
 
 def _indicator_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    from workflow.indicators import FIELDS
+    from workflow.form02_fields import FIELDS
 
     for field in reversed(FIELDS):
         f = click.option(f"--{field.name.replace('_', '-')}", field.name, help=field.help)(f)

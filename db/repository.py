@@ -7,7 +7,7 @@ map, no lazy loading, so the cost per row stays close to the driver's.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -351,6 +351,34 @@ class SqlClusterRepository:
 
     def history(self, code: str) -> builtins.list[Transition]:
         return [Transition(*row) for row in self.conn.execute(_HISTORY, {"key": code_key(code)})]
+
+    def with_histories(
+        self, locality: str | None = None
+    ) -> Iterator[tuple[Cluster, builtins.list[Transition]]]:
+        # Two streamed queries in cluster-id order (the transitions' own index order)
+        # instead of one history query per cluster: a province report at national scale
+        # would otherwise make 100,000 round trips.
+        condition = key_contains(C.locality_key, locality)
+        clusters = _cluster_select().add_columns(C.id).order_by(C.id)
+        entries = (
+            select(T.cluster_id, *ENTRY_COLUMNS)
+            .join(tables.clusters, C.id == T.cluster_id)
+            .order_by(T.cluster_id, T.seq)
+            .execution_options(yield_per=5000)
+        )
+        if condition is not None:
+            clusters, entries = clusters.where(condition), entries.where(condition)
+        heads = {row[-1]: _cluster(row[:-1]) for row in self.conn.execute(clusters)}
+        current: int | None = None
+        found: builtins.list[Transition] = []
+        for cid, *row in self.conn.execute(entries):
+            if cid != current:
+                if current is not None and current in heads:
+                    yield heads[current], found
+                current, found = cid, []
+            found.append(Transition(*row))
+        if current is not None and current in heads:
+            yield heads[current], found
 
 
 class SqlTargetStore:

@@ -283,6 +283,12 @@ class FakeClusterRepository:
     def history(self, code: str) -> builtins.list[Transition]:
         return sorted(self.data.histories.get(code_key(code), []), key=lambda t: t.seq)
 
+    def with_histories(
+        self, locality: str | None = None
+    ) -> Iterator[tuple[Cluster, builtins.list[Transition]]]:
+        for c in self.list(locality=locality):
+            yield c, self.history(c.code)
+
 
 class FakeReportQueries:
     def __init__(self, data: _Data) -> None:

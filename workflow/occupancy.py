@@ -17,7 +17,7 @@ from states import EstablishmentTest, default_definition
 
 from . import clock
 from .indicators import IndicatorRecord, Latest
-from .portfolio import Standing, portfolio
+from .portfolio import Standing, portfolio, portfolio_now
 from .ports import OccupancySource, UnitOfWork
 from .validate import code_key
 
@@ -132,7 +132,9 @@ def occupancy_rows(
     cancelled that is established or has a Form 02, by code."""
     latest = Latest.of(uow.indicators.all()).as_of(as_of)
     out = []
-    for s in portfolio(uow, as_of, locality):
+    now = as_of >= clock.today()
+    standing = portfolio_now(uow, locality) if now else portfolio(uow, as_of, locality)
+    for s in standing:
         r = latest.get(code_key(s.cluster.code))
         if not s.cancelled and (s.established or r is not None):
             out.append(cluster_row(s, r))

@@ -24,6 +24,7 @@ from .attributes import facts_from
 from .model import Cluster, Transition
 from .ports import UnitOfWork
 from .stepclock import standing
+from .validate import code_key
 
 ESTABLISHING_STATE = "investment_approval"  # entered by the establishment decision
 
@@ -80,11 +81,25 @@ def portfolio(uow: UnitOfWork, day: date, locality: str | None = None) -> list[S
     """Every cluster registered by `day` (inside an open unit of work), by code."""
     est = established_states()
     out: list[Standing] = []
-    for c in uow.clusters.list(locality=locality):
-        entries = uow.clusters.history(c.code)
+    for c, entries in uow.clusters.with_histories(locality=locality):
         state, since = standing_on(entries, day, est)
         if state is not None:
             out.append(Standing(facts_on(c, entries, day), state, since))
+    out.sort(key=lambda s: code_key(s.cluster.code))
+    return out
+
+
+def portfolio_now(uow: UnitOfWork, locality: str | None = None) -> list[Standing]:
+    """Where every cluster stands today, from the cluster rows alone: nothing can be
+    effective or recorded after today, so no history needs reading (`cluster show`'s
+    Art. 8.1(c) test would otherwise walk every history of the locality). An
+    established cluster's `established_on` here is only the day it entered its current
+    state: what matters today is whether it is established, not since when."""
+    est = established_states()
+    out = []
+    for c in uow.clusters.list(locality=locality):
+        held = c.suspended_from if c.state == "suspended" else c.state
+        out.append(Standing(c, c.state, c.since_on if held in est else None))
     return out
 
 

@@ -49,6 +49,12 @@ class ClusterRepository(Protocol):
 
     def history(self, code: str) -> builtins.list[Transition]: ...
 
+    def with_histories(
+        self, locality: str | None = None
+    ) -> Iterator[tuple[Cluster, builtins.list[Transition]]]:
+        """Every cluster (matching `locality` as `list` does) with its whole history, in
+        no particular order, streamed a cluster at a time."""
+
 
 class DefinitionStore(Protocol):
     def pin(self, definition: Definition) -> None:
