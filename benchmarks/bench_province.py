@@ -31,18 +31,23 @@ REPORTS = {
     "9 report occupancy": ["report", "occupancy", "--as-of", AS_OF, "--format", "json"],
     "9 report deadlines": ["report", "deadlines", "--as-of", AS_OF, "--format", "json"],
     "9 report forecast": ["report", "forecast", "--as-of", AS_OF, "--format", "json"],
-    "9 report html": ["report", "html", "--as-of", AS_OF, "--out", "{out}"],
+    "9 report html": ["report", "html", "--as-of", AS_OF, "--out", "{out}", "--force"],
 }  # fmt: skip
 WHOLE_PORTFOLIO = ("9 report circular14 (Form 04)", "9 report occupancy", "9 report deadlines")
 
 
 def measure(
-    clusters: int = 100_000, runs: int = 5, province: tuple[int, ...] = (60, 1_000)
+    clusters: int = 100_000,
+    runs: int = 5,
+    province: tuple[int, ...] = (60, 1_000),
+    only: str = "",
 ) -> dict[str, dict[str, float]]:
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         out = str(Path(tmp) / "page.html")
         for name, args in REPORTS.items():
+            if only not in name:
+                continue
             for n in (clusters,) if name in WHOLE_PORTFOLIO else province:
                 db = str(portfolio(n))
                 a_cmd = [sys.executable, "-m", "cli", "--db", db,
@@ -70,8 +75,10 @@ def main() -> None:
     ap.add_argument("--clusters", type=int, default=100_000)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--province", type=int, nargs="*", default=[60, 1_000])
+    ap.add_argument("--only", default="", help="only the reports whose name holds this")
     args = ap.parse_args()
-    measure(clusters=args.clusters, runs=args.runs, province=tuple(args.province))
+    measure(clusters=args.clusters, runs=args.runs, province=tuple(args.province),
+            only=args.only)  # fmt: skip
 
 
 if __name__ == "__main__":
