@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Protocol
 from . import clock
 from .attributes import to_json
 from .errors import DateOutOfRange, InvalidInput, TransitionRefused
-from .stepclock import standing
+from .stepclock import Entry, standing
 from .workdays import WorkCalendar
 
 if TYPE_CHECKING:
@@ -34,21 +34,9 @@ if TYPE_CHECKING:
 EVENT = "milestone"
 
 
-class Noted(Protocol):
+class Noted(Entry, Protocol):
     """A history entry with its data: a `model.Transition` or a `ports.Move`."""
 
-    @property
-    def event(self) -> str: ...
-    @property
-    def from_state(self) -> str | None: ...
-    @property
-    def to_state(self) -> str: ...
-    @property
-    def effective_on(self) -> date: ...
-    @property
-    def actor(self) -> str: ...
-    @property
-    def ref(self) -> str | None: ...
     @property
     def data(self) -> str | None: ...
 
