@@ -15,6 +15,7 @@ from sqlalchemy import Column, Connection, and_, bindparam, func, insert, select
 
 from states import Definition, DefinitionError, definition_problem, parse_definition
 from states.targets import TargetSet
+from workflow.attributes import ATTRIBUTES
 from workflow.errors import ConcurrentChange, InvalidInput, StorageError
 from workflow.model import ENTRY_FIELDS, Cluster, Transition
 from workflow.ports import StoredDefinition, StoredTargets
@@ -317,14 +318,7 @@ class SqlClusterRepository:
             update(tables.clusters)
             .where(C.code_key == code_key(cluster.code))
             .values(
-                name=cluster.name,
-                locality=cluster.locality,
-                area_ha=cluster.area_ha,
-                developer=cluster.developer,
-                industrial_land_ha=cluster.industrial_land_ha,
-                developer_kind=cluster.developer_kind,
-                kind=cluster.kind,
-                industries=cluster.industries,
+                **{a: getattr(cluster, a) for a in ATTRIBUTES},
                 locality_key=locality_key,
                 search_key=search_key,
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -199,3 +200,18 @@ def raw_sql(url: str, *statements: str, unlock: tuple[str, ...] = ()) -> None:
         for s in statements:
             conn.execute(text(s))
     eng.dispose()
+
+
+# The test-only definition with the reported 2026 limits (never shipped as law).
+TEST_2026 = str(Path(__file__).parent / "data" / "establishment_test_2026.toml")
+
+
+def ok(result: Result) -> Result:
+    """A `ccn` result that must have succeeded."""
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+def j(result: Result) -> Any:
+    """The JSON a successful `ccn` call printed."""
+    return json.loads(ok(result).stdout)

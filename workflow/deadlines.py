@@ -91,14 +91,6 @@ def milestone_labels(d: Definition, state: str, name: str) -> tuple[str, str] | 
     return None if m is None else (m.label_en, m.label_vi)
 
 
-def milestone_label(d: Definition, state: str, name: str, lang: str) -> str:
-    """Milestone `name` of `state` as `lang` reads it; its name when `d` does not know it."""
-    labels = milestone_labels(d, state, name)
-    if labels is None:
-        return name
-    return labels[1] if lang == "vi" else labels[0]
-
-
 @dataclass(frozen=True)
 class Window:
     """`--within N` (calendar days) or `--within Nwd` (working days) from the as-of date."""

@@ -17,7 +17,7 @@ from html import escape
 from typing import Any
 
 from .dashboard import ClusterRow, Dashboard, DeadlineItem, TargetItem
-from .labels import label, milestone_label
+from .labels import label
 from .render import dmy
 from .reports import StalledRow
 
@@ -239,7 +239,7 @@ def _deadlines(items: Sequence[DeadlineItem] | None, t: dict[str, str], lang: st
                     d.code,
                     d.name,
                     label(d.state, lang),
-                    milestone_label(d.state, d.milestone, lang),
+                    d.label(lang),
                     dmy(d.due_on),
                     d.days_left,
                     d.responsible,

@@ -51,18 +51,6 @@ def label(state: str | None, lang: str) -> str:
     return d.state(state).label(lang) if d is not None else state
 
 
-def milestone_label(state: str, milestone: str, lang: str) -> str:
-    """A milestone's label in `lang`, from the first definition whose `state` has it
-    (the packaged one first); its name when none has."""
-    candidates = [default_definition(), *reversed(_learned.values())]
-    for d in candidates:
-        if d.has_state(state):
-            m = d.state(state).milestone(milestone)
-            if m is not None:
-                return m.label(lang)
-    return milestone
-
-
 def state_names() -> list[str]:
     """Every state known: the packaged definition's, then the others' in `state_order`."""
     names = {s for d in _learned.values() for s in d.state_names}

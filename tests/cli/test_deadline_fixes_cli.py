@@ -11,24 +11,13 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
-from ..conftest import FROZEN_NOW, dump, raw_sql
-
-TEST_2026 = str(Path(__file__).parent.parent / "data" / "establishment_test_2026.toml")
+from ..conftest import FROZEN_NOW, TEST_2026, dump, j, ok, raw_sql
 
 
 @pytest.fixture(autouse=True)
 def frozen():
     with freeze_time(FROZEN_NOW):  # today is 02/03/2026
         yield
-
-
-def ok(result):
-    assert result.exit_code == 0, result.stderr
-    return result
-
-
-def j(result):
-    return json.loads(ok(result).stdout)
 
 
 def add(ccn, code: str) -> None:

@@ -4,29 +4,17 @@ on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from freezegun import freeze_time
 
-from ..conftest import FROZEN_NOW, dump
-
-TEST_2026 = str(Path(__file__).parent.parent / "data" / "establishment_test_2026.toml")
+from ..conftest import FROZEN_NOW, TEST_2026, dump, j, ok
 
 
 @pytest.fixture(autouse=True)
 def frozen():
     with freeze_time(FROZEN_NOW):  # today is 02/03/2026
         yield
-
-
-def ok(result):
-    assert result.exit_code == 0, result.stderr
-    return result
-
-
-def j(result):
-    return json.loads(ok(result).stdout)
 
 
 def add(ccn, code, since="2026-01-05", state="establishment", locality="Cao Lộc"):

@@ -12,9 +12,7 @@ from freezegun import freeze_time
 
 from workflow import labels
 
-from ..conftest import FROZEN_NOW
-
-TEST_2026 = Path(__file__).parent.parent / "data" / "establishment_test_2026.toml"
+from ..conftest import FROZEN_NOW, TEST_2026
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +31,7 @@ def ok(result) -> str:
 def renamed(ccn, tmp_path):
     """ren-1: planning_compliant renamed `eligible`; BG1 migrated to it, then advanced
     there; PC1 stays on nd32-2024 in planning_compliant."""
-    text = TEST_2026.read_text(encoding="utf-8")
+    text = Path(TEST_2026).read_text(encoding="utf-8")
     text = text.replace('version = "test-2026"', 'version = "ren-1"')
     text = text.replace("planning_compliant", "eligible")
     text = text.replace('label_vi = "Phù hợp quy hoạch"', 'label_vi = "Đủ điều kiện"')

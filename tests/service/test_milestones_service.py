@@ -17,9 +17,8 @@ from workflow.definitions import Change, Migration
 from workflow.errors import CcnError, InvalidInput
 from workflow.services import NewCluster
 
-from ..conftest import FROZEN_NOW
+from ..conftest import FROZEN_NOW, TEST_2026
 
-TEST_2026 = str(Path(__file__).parent.parent / "data" / "establishment_test_2026.toml")
 ND32 = "cluster_establishment@nd32-2024"
 T26 = "cluster_establishment@test-2026"
 

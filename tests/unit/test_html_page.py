@@ -140,12 +140,13 @@ def test_deadlines_show_the_milestone_label_in_the_page_language() -> None:
 
     state = next(s for s in default_definition().states if s.milestones)
     m = state.milestones[0]
-    items = [DeadlineItem("BS2", "Bắc Sơn 2", state.name, m.name, date(2026, 1, 5), 5)]
+    items = [DeadlineItem("BS2", "Bắc Sơn 2", state.name, m.name, date(2026, 1, 5), 5,
+                          labels=(m.label_en, m.label_vi))]  # fmt: skip
     for lang, shown in (("vi", m.label_vi), ("en", m.label_en)):
         page = render(board(deadlines=items), lang)
         row = re.search(r'<tr data-deadline-code="BS2"[^>]*>(.*?)</tr>', page)
         assert row and re.findall(r"<td>(.*?)</td>", row.group(1))[3] == escape(shown)
-    # A milestone no definition knows shows its name.
+    # A milestone its definition does not label shows its name.
     unknown = [DeadlineItem("BS2", "Bắc Sơn 2", state.name, "mystery", date(2026, 1, 5), 5)]
     row = re.search(r'<tr data-deadline-code="BS2"[^>]*>(.*?)</tr>',
                     render(board(deadlines=unknown), "vi"))  # fmt: skip

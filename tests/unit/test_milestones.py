@@ -319,15 +319,13 @@ def test_advancing_leaves_milestones_behind_and_a_new_stay_starts_empty() -> Non
 
 def test_milestone_labels_for_pages_and_tables() -> None:
     from workflow.dashboard import DeadlineItem
-    from workflow.deadlines import milestone_label, milestone_labels
+    from workflow.deadlines import milestone_labels
 
     d = default_definition()
-    assert milestone_label(d, "establishment", "notice_published", "vi") == (
-        "Thông báo tiếp nhận hồ sơ"
-    )
-    assert milestone_label(d, "establishment", "notice_published", "en") == "Notice published"
-    assert milestone_label(d, "establishment", "gone", "vi") == "gone"
-    assert milestone_label(d, "nowhere", "notice_published", "vi") == "notice_published"
+    assert milestone_labels(d, "establishment", "notice_published") == (
+        "Notice published", "Thông báo tiếp nhận hồ sơ")  # fmt: skip
+    assert milestone_labels(d, "establishment", "gone") is None
+    assert milestone_labels(d, "nowhere", "notice_published") is None
     labels = milestone_labels(d, "establishment", "decision_issued")
     item = DeadlineItem("HT1", "Cụm HT1", "establishment", "decision_issued",
                         date(2026, 3, 2), 0, None, labels)  # fmt: skip
