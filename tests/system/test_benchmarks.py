@@ -1,7 +1,12 @@
-"""Gross-regression guard: benchmarks 1-3 at 2,000 clusters, each ratio within twice its target.
+"""Gross-regression guard: benchmarks 1-3 on small portfolios, each ratio within twice its target.
 
 Not a timing test: the ratios compare ccn with a baseline doing the same work in
 the same run, so a slow machine slows both.
+
+Import runs at 20,000 clusters, not 2,000: its target is per row, and at 2,000 rows
+ccn's fixed start-up (importing SQLAlchemy, about 0.3 s against the baseline's
+0.05 s) is most of the time, which held the ratio near 4.7x whatever the rows cost
+and let a noisy machine push it past 5x.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ def test_transition_throughput(benchmarks) -> None:
 
 
 def test_import(benchmarks) -> None:
-    r = benchmarks[1].measure(clusters=2_000, runs=3)
+    r = benchmarks[1].measure(clusters=20_000, runs=3)
     assert r["ratio"] <= 2 * r["target"], r
 
 
