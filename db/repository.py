@@ -18,7 +18,7 @@ from states.targets import TargetSet
 from workflow.attributes import ATTRIBUTES
 from workflow.errors import ConcurrentChange, InvalidInput, StorageError
 from workflow.model import ENTRY_FIELDS, Cluster, Transition
-from workflow.ports import StoredDefinition, StoredTargets
+from workflow.ports import PlacedCluster, StoredDefinition, StoredTargets
 from workflow.text import fold, search_keys
 from workflow.validate import code_key
 
@@ -345,6 +345,18 @@ class SqlClusterRepository:
 
     def history(self, code: str) -> builtins.list[Transition]:
         return [Transition(*row) for row in self.conn.execute(_HISTORY, {"key": code_key(code)})]
+
+    def in_locality(self, locality: str) -> builtins.list[PlacedCluster]:
+        query = (
+            select(C.code, C.name, C.locality, C.state, C.suspended_from, C.industrial_land_ha)
+            .where(C.state != "cancelled")
+            .order_by(C.code_key)
+        )
+        if locality:  # the folded key is indexed; the stored text decides
+            query = query.where(C.locality_key == fold(locality), C.locality == locality)
+        else:
+            query = query.where(func.coalesce(C.locality, "") == "")
+        return [PlacedCluster(*row) for row in self.conn.execute(query)]
 
     def with_histories(
         self, locality: str | None = None

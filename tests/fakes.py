@@ -31,6 +31,7 @@ from workflow.ports import (
     ChainHead,
     ClusterHistory,
     LogFilter,
+    PlacedCluster,
     Position,
     StoredDefinition,
     StoredTargets,
@@ -279,6 +280,15 @@ class FakeClusterRepository:
             ):
                 found.append(_read(self.data, key))
         return found
+
+    def in_locality(self, locality: str) -> builtins.list[PlacedCluster]:
+        return [
+            PlacedCluster(
+                c.code, c.name, c.locality, c.state, c.suspended_from, c.industrial_land_ha
+            )
+            for c in self.list()
+            if c.state != "cancelled" and (c.locality or "") == locality
+        ]
 
     def history(self, code: str) -> builtins.list[Transition]:
         return sorted(self.data.histories.get(code_key(code), []), key=lambda t: t.seq)

@@ -17,8 +17,8 @@ from states import EstablishmentTest, default_definition
 
 from . import clock
 from .indicators import IndicatorRecord, Latest
-from .portfolio import Standing, portfolio, portfolio_now
-from .ports import OccupancySource, UnitOfWork
+from .portfolio import Standing, established_states, portfolio, portfolio_now
+from .ports import OccupancySource, PlacedCluster, UnitOfWork
 from .validate import code_key
 
 
@@ -65,14 +65,28 @@ def _pct(part: float, whole: float) -> float:
 
 def cluster_row(s: Standing, r: IndicatorRecord | None) -> ClusterOccupancy:
     c = s.cluster
-    land = c.industrial_land_ha
+    return _row(c.code, c.name, c.locality, s.state, s.established, c.industrial_land_ha, r)
+
+
+def _row(
+    code: str, name: str, locality: str | None, state: str, established: bool,
+    land: float | None, r: IndicatorRecord | None,
+) -> ClusterOccupancy:  # fmt: skip
     leased = r.get("leased_ha") if r else None
     rate = _pct(leased, land) if leased is not None and land else None
     return ClusterOccupancy(
-        c.code, c.name, c.locality, s.state, s.established, land, leased, rate,
+        code, name, locality, state, established, land, leased, rate,
         r.get("projects") if r else None, r.get("employees") if r else None,
         r.period if r else None,
     )  # fmt: skip
+
+
+def _placed_row(
+    c: PlacedCluster, r: IndicatorRecord | None, est: frozenset[str]
+) -> ClusterOccupancy:
+    """Today's row from the cluster row alone, as `portfolio_now` stands it."""
+    held = c.suspended_from if c.state == "suspended" else c.state
+    return _row(c.code, c.name, c.locality, c.state, held in est, c.industrial_land_ha, r)
 
 
 def judge(
@@ -169,10 +183,19 @@ def locality_test(
     """The Art. 8.1(c) test for one locality (exactly as stored) on `as_of` (today)."""
     day = as_of or clock.today()
     t = default_definition().establishment_test
+    place = locality or ""
     with uow:
-        near = occupancy_rows(uow, day, locality or None)
-    rows = [r for r in near if (r.locality or "") == (locality or "")]
-    return judge(locality or "", rows, t)
+        if day < clock.today():
+            near = occupancy_rows(uow, day, locality or None)
+            rows = [r for r in near if (r.locality or "") == place]
+        else:
+            # Today, from the locality's cluster rows only: `cluster show` must not
+            # read (or build) every cluster of a locality that may hold thousands.
+            latest = Latest.of(uow.indicators.all()).as_of(day)
+            est = established_states()
+            placed = uow.clusters.in_locality(place)
+            rows = [_placed_row(c, latest.get(code_key(c.code)), est) for c in placed]
+    return judge(place, rows, t)
 
 
 def recorded_occupancy(uow: UnitOfWork) -> OccupancySource:

@@ -17,6 +17,17 @@ from .milestones import Noted
 from .model import Cluster, Transition, User, UserChange
 
 
+class PlacedCluster(NamedTuple):
+    """A cluster row as the Art. 8.1(c) test reads it: no history, no chain."""
+
+    code: str
+    name: str
+    locality: str | None
+    state: str
+    suspended_from: str | None
+    industrial_land_ha: float | None
+
+
 class ClusterRepository(Protocol):
     def get(self, code: str) -> Cluster | None:
         """The cluster whose code matches `code` ignoring case."""
@@ -48,6 +59,10 @@ class ClusterRepository(Protocol):
         text anywhere, ignoring case and accents (workflow/text.py `fold`)."""
 
     def history(self, code: str) -> builtins.list[Transition]: ...
+
+    def in_locality(self, locality: str) -> builtins.list[PlacedCluster]:
+        """The clusters not cancelled whose locality is exactly `locality` as stored
+        (none stored counts as ""), by code: what the Art. 8.1(c) test reads today."""
 
     def with_histories(
         self, locality: str | None = None
