@@ -42,6 +42,14 @@ def neutralise(value: str) -> str:
     return QUOTE + value if value.startswith(NEUTRALISE) else value
 
 
+def delimiter(text: str) -> str:
+    """The separator a file's header line uses. Excel set to Vietnamese saves "CSV" with
+    semicolons (the comma is its decimal mark); a header holds no other punctuation."""
+    lines = text.lstrip(BOM).splitlines()
+    first = lines[0] if lines else ""
+    return max((",", ";", "\t"), key=first.count)
+
+
 def restore(value: str) -> str:
     """A cell as import reads it: the one leading `'` export adds, removed."""
     return value[1:] if value.startswith(QUOTE) else value
@@ -87,7 +95,7 @@ def _read_clusters(data: bytes) -> Parsed:
         raise InvalidInput("file is empty; expected a header line: " + ",".join(COLUMNS))
     parsed = Parsed()
     with _field_limit(len(text)):
-        reader = csv.reader(io.StringIO(text, newline=""))
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text))
         header = [h.strip().lower() for h in next(reader)]
         _check_header(header)
         for fields in reader:

@@ -290,7 +290,7 @@ def read_file(data: bytes, name: str) -> tuple[list[tuple[int, dict[str, Any]]],
     import csv
     import io
 
-    from .csvio import restore
+    from .csvio import delimiter, restore
 
     try:
         text = data.decode("utf-8-sig")
@@ -300,10 +300,7 @@ def read_file(data: bytes, name: str) -> tuple[list[tuple[int, dict[str, Any]]],
         ) from None
     if not text.strip():
         raise InvalidInput("file is empty; expected a header line: " + ",".join(COLUMNS))
-    # Excel set to Vietnamese saves "CSV" with semicolons (the comma is its decimal mark).
-    first = text.lstrip("\ufeff").splitlines()[0]
-    delimiter = max((",", ";", "\t"), key=first.count) if first.strip() else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text))
     header = [h.strip().lower() for h in next(reader)]
     _check_header(header)
     rows: list[tuple[int, dict[str, Any]]] = []

@@ -148,6 +148,20 @@ def test_old_files_without_new_columns_import(ccn, tmp_path) -> None:
     assert ccn("cluster", "import", str(src)).stdout == "Imported 1 clusters.\n"
 
 
+def test_a_semicolon_csv_from_vietnamese_excel_imports(ccn, tmp_path) -> None:
+    src = tmp_path / "excel-vi.csv"
+    src.write_bytes(
+        "\ufeffcode;name;locality;area_ha;industrial_land_ha\r\n"
+        'HT1;Cụm công nghiệp Hợp Thành 1;Cao Lộc;12,5;"9,75"\r\n'.encode()
+    )
+    assert ccn("cluster", "import", str(src)).stdout == "Imported 1 clusters.\n"
+    shown = json.loads(ccn("cluster", "show", "HT1", "--format", "json").stdout)
+    assert (shown["name"], shown["locality"], shown["area_ha"]) == (
+        "Cụm công nghiệp Hợp Thành 1", "Cao Lộc", 12.5,
+    )  # fmt: skip
+    assert shown["industrial_land_ha"] == 9.75
+
+
 def test_resumes_to_is_checked(ccn, tmp_path) -> None:
     src = tmp_path / "bad.csv"
     src.write_bytes(
