@@ -20,6 +20,7 @@ from .dashboard import ClusterRow, Dashboard, DeadlineItem, TargetItem
 from .labels import label
 from .render import dmy
 from .reports import StalledRow
+from .targets import KIND_VI
 
 # Page texts, (English, Vietnamese).
 TEXT: dict[str, tuple[str, str]] = {
@@ -79,6 +80,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "at_risk": ("at risk", "có nguy cơ"),
     "missed": ("missed", "không đạt"),
     "unmeasurable": ("unmeasurable", "không đo được"),
+    **{f"kind_{k}": (k, vi) for k, vi in KIND_VI.items()},
 }  # fmt: skip
 
 # One colour per state, in the order of the default definition; others get grey.
@@ -263,7 +265,7 @@ def _targets(items: Sequence[TargetItem] | None, t: dict[str, str]) -> str:
         + _cells(
             (
                 x.name,
-                x.kind,
+                t.get(f"kind_{x.kind}", x.kind),
                 dmy(x.by),
                 t.get(x.status, x.status),
                 "-" if x.probability is None else f"{x.probability:.0%}",

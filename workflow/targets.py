@@ -32,6 +32,7 @@ from datetime import date
 from states import Definition
 from states.targets import Target
 
+from .clock import dmy
 from .forecast import SUSPENDED, Simulated
 from .ports import OccupancySource
 from .text import fold
@@ -45,6 +46,25 @@ STATUSES = ("met", "on_track", "at_risk", "missed", "unmeasurable")
 STATUS_VI = {"met": "đã đạt", "on_track": "đúng hướng", "at_risk": "có nguy cơ",
              "missed": "không đạt", "unmeasurable": "không đo được"}  # fmt: skip
 KIND_VI = {"count": "số lượng", "coverage": "độ phủ", "deadline": "thời hạn"}
+# Why a target is judged as it is, in the table's language.
+WHY = {
+    "missed_on": ("not met on {by}", "không đạt vào ngày {by}"),
+    "impossible": ("cannot be met even if every cluster arrives in time",
+                   "không thể đạt kể cả khi mọi cụm về đích đúng hạn"),
+    "occupancy_kept": ("occupancy is not forecast: each cluster counts with its latest "
+                       "measured figure ({n} have none)",
+                       "tỷ lệ lấp đầy không được dự báo: mỗi cụm tính theo số liệu đo gần nhất "
+                       "({n} cụm chưa có)"),
+    "no_cluster": ("no cluster {code} is registered", "chưa có cụm {code} được đăng ký"),
+    "no_occupancy": ("occupancy is not recorded (Form 02 indicators)",
+                     "chưa ghi nhận tỷ lệ lấp đầy (chỉ tiêu Mẫu 02)"),
+    "none_measured": ("no cluster has a measured occupancy",
+                      "chưa cụm nào có tỷ lệ lấp đầy đo được"),
+}  # fmt: skip
+
+
+def why(key: str, lang: str, **values: object) -> str:
+    return WHY[key][1 if lang == "vi" else 0].format(**values)
 
 
 @dataclass(frozen=True)
@@ -130,13 +150,16 @@ class Judge:
         ) -> TargetRow:
             return TargetRow(t.name, t.label(lang), t.kind, t.by, status, p, tuple(deciding), why)
 
-        scope, why = self._scope(t)
-        if why is not None:
-            return row("unmeasurable", None, why=why)
+        scope, problem = self._scope(t)
+        if problem is not None:
+            return row("unmeasurable", None, why=why(problem[0], lang, **problem[1]))
         if self.as_of >= t.by:
             then = self.members_on(t.by)
             held = self._holds(t, then, self._occupancy(t, t.by))
-            return row("met", 1.0) if held else row("missed", 0.0, why=f"not met on {t.by}")
+            by = dmy(t.by) if lang == "vi" else t.by.isoformat()
+            return (
+                row("met", 1.0) if held else row("missed", 0.0, why=why("missed_on", lang, by=by))
+            )
         occupancy = self._occupancy(t, self.as_of)
         if self._holds(t, self.members, occupancy):
             return row("met", 1.0)
@@ -147,32 +170,28 @@ class Judge:
         # no proof of what it will be by then.
         hopeful = {code_key(m.code): 100.0 for m in self.members}
         if not self._holds(t, best, hopeful if t.kind == "coverage" else occupancy):
-            return row("missed", 0.0, why="cannot be met even if every cluster arrives in time")
+            return row("missed", 0.0, why=why("impossible", lang))
         runs, pending = self._runs(t, scope, occupancy)
         p = sum(runs) / len(runs)
         status = "on_track" if p >= ON_TRACK else "at_risk"
         unmeasured = sum(
             1 for m in scope if self.alive(m) and occupancy.get(code_key(m.code)) is None
         )
-        why = (
-            "occupancy is not forecast: each cluster counts with its latest measured figure"
-            f" ({unmeasured} have none)"
-            if t.kind == "coverage"
-            else None
-        )
-        return row(status, p, self._deciding(runs, pending), why)
+        kept = why("occupancy_kept", lang, n=unmeasured) if t.kind == "coverage" else None
+        return row(status, p, self._deciding(runs, pending), kept)
 
-    def _scope(self, t: Target) -> tuple[list[Member], str | None]:
+    def _scope(self, t: Target) -> tuple[list[Member], tuple[str, dict[str, object]] | None]:
+        """The clusters a target is about, or why it cannot be measured (a `WHY` key)."""
         if t.kind == "deadline":
             key = code_key(t.cluster or "")
             found = [m for m in self.members if code_key(m.code) == key]
-            return found, None if found else f"no cluster {t.cluster} is registered"
+            return found, None if found else ("no_cluster", {"code": t.cluster})
         if t.kind == "coverage":
             if self.occupancy is None:
-                return [], "occupancy is not recorded (Form 02 indicators)"
+                return [], ("no_occupancy", {})
             known = self.occupancy(min(self.as_of, t.by))
             if not any(v is not None for v in known.values()):
-                return [], "no cluster has a measured occupancy"
+                return [], ("none_measured", {})
         if t.kind == "count" and t.locality:
             return [m for m in self.members if _same(m.locality, t.locality)], None
         return list(self.members), None

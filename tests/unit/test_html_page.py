@@ -111,7 +111,13 @@ def test_targets_show_status_and_probability() -> None:
                     vi)  # fmt: skip
     assert row
     assert re.findall(r"<td>(.*?)</td>", row.group(1)) == [
-        "3–4 operating by 2025", "count", "31/12/2025", "có nguy cơ", "38%", "HT1, BS2",
+        "3–4 operating by 2025", "số lượng", "31/12/2025", "có nguy cơ", "38%", "HT1, BS2",
+    ]  # fmt: skip
+    en = render(board(targets=items), "en")
+    row = re.search(r'<tr data-target="HT1 operating" data-status="unmeasurable">(.*?)</tr>', en)
+    assert row
+    assert re.findall(r"<td>(.*?)</td>", row.group(1))[:4] == [
+        "HT1 operating", "deadline", "30/06/2026", "unmeasurable",
     ]  # fmt: skip
     assert '<tr data-target="HT1 operating" data-status="unmeasurable"><td>HT1 operating' in vi
 

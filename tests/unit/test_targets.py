@@ -130,6 +130,20 @@ def test_impossible_is_missed_before_the_date() -> None:
         "missed", "cannot be met even if every cluster arrives in time")  # fmt: skip
 
 
+def test_reasons_are_in_the_table_s_language() -> None:
+    members = [Member("A", None, "infrastructure"), Member("B", None, "cancelled")]
+    impossible = judge(members, [sim("A", "infrastructure", runs(1))]).judge(count(2), "vi")
+    assert impossible.reason == "không thể đạt kể cả khi mọi cụm về đích đúng hạn"
+    late = judge(members, [], as_of=BY).judge(count(2), "vi")
+    assert (late.status, late.reason) == ("missed", f"không đạt vào ngày {BY:%d/%m/%Y}")
+    assert judge(members, [], as_of=BY).judge(count(2)).reason == f"not met on {BY.isoformat()}"
+    unknown = Target("d", "deadline", "operating", BY, cluster="ZZ")
+    assert judge(members, []).judge(unknown, "vi").reason == "chưa có cụm ZZ được đăng ký"
+    assert judge(members, []).judge(coverage(), "vi").reason == (
+        "chưa ghi nhận tỷ lệ lấp đầy (chỉ tiêu Mẫu 02)"
+    )
+
+
 def test_count_within_a_locality_ignores_case_and_accents() -> None:
     members = [Member("A", "Cao Lộc", "operating"), Member("B", "Bắc Sơn", "operating")]
     assert judge(members, []).judge(count(2, locality="cao loc")).status == "missed"
