@@ -152,8 +152,10 @@ def _read_row(parsed: Parsed, line: int, r: dict[str, str]) -> None:
 
 
 def _check_header(header: list[str]) -> None:
-    if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
-        raise InvalidInput("header is not comma-separated; save the file as CSV with commas")
+    if len(header) == 1 and "|" in header[0]:
+        raise InvalidInput(
+            "header is separated by '|'; save the file as CSV (commas, or semicolons)"
+        )
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
         raise InvalidInput(

@@ -240,8 +240,8 @@ def test_import_export_round_trip(ccn, tmp_path, db_url) -> None:
         (b"HT1,Hop Thanh\r\n", "Error: line 1: unknown column(s) 'ht1', 'hop thanh'; expected "
          "header: code,name,locality,area_ha,developer,state,since,ref,resumes_to,"
          "industrial_land_ha,developer_kind,kind,industries"),
-        (b"code;name\r\nA;B\r\n", "Error: header is not comma-separated; save the file as CSV "
-         "with commas"),
+        (b"code|name\r\nA|B\r\n", "Error: header is separated by '|'; save the file as CSV "
+         "(commas, or semicolons)"),
         ("code,name\r\nA1,Cà Mau\r\n".encode("cp1252"), "Error: file is not UTF-8 (bad byte at "
          "offset 15); save it as 'CSV UTF-8'"),
         (b"code,name\r\nA1,X,extra\r\n", "line 2: expected 2 fields, found 3\n"
