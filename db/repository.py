@@ -19,7 +19,7 @@ from workflow.attributes import ATTRIBUTES
 from workflow.errors import ConcurrentChange, InvalidInput, StorageError
 from workflow.model import ENTRY_FIELDS, Cluster, Transition
 from workflow.ports import PlacedCluster, StoredDefinition, StoredTargets
-from workflow.text import fold, search_keys
+from workflow.text import fold, place_key, search_keys
 from workflow.validate import code_key
 
 from . import bulk, tables
@@ -347,16 +347,19 @@ class SqlClusterRepository:
         return [Transition(*row) for row in self.conn.execute(_HISTORY, {"key": code_key(code)})]
 
     def in_locality(self, locality: str) -> builtins.list[PlacedCluster]:
+        columns = (C.code, C.name, C.locality, C.state, C.suspended_from, C.industrial_land_ha)
         query = (
-            select(C.code, C.name, C.locality, C.state, C.suspended_from, C.industrial_land_ha)
-            .where(C.state != "cancelled")
+            select(*columns, W.name, W.version)
+            .join(tables.workflows, W.id == C.workflow_id)
+            .where(C.state != "cancelled", func.coalesce(C.locality_key, "") == fold(locality))
             .order_by(C.code_key)
         )
-        if locality:  # the folded key is indexed; the stored text decides
-            query = query.where(C.locality_key == fold(locality), C.locality == locality)
-        else:
-            query = query.where(func.coalesce(C.locality, "") == "")
-        return [PlacedCluster(*row) for row in self.conn.execute(query)]
+        place = place_key(locality)  # the folded key (indexed) is the wider one
+        return [
+            PlacedCluster(*row[:-2], workflow=f"{row[-2]}@{row[-1]}")
+            for row in self.conn.execute(query)
+            if place_key(row[2]) == place
+        ]
 
     def with_histories(
         self, locality: str | None = None

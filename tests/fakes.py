@@ -37,7 +37,7 @@ from workflow.ports import (
     StoredTargets,
 )
 from workflow.stepclock import IRREGULAR
-from workflow.text import fold
+from workflow.text import fold, place_key
 from workflow.validate import code_key
 
 # As in db/repository.py: folded text never holds it, so no search spans two fields.
@@ -284,10 +284,16 @@ class FakeClusterRepository:
     def in_locality(self, locality: str) -> builtins.list[PlacedCluster]:
         return [
             PlacedCluster(
-                c.code, c.name, c.locality, c.state, c.suspended_from, c.industrial_land_ha
+                c.code,
+                c.name,
+                c.locality,
+                c.state,
+                c.suspended_from,
+                c.industrial_land_ha,
+                c.workflow,
             )
             for c in self.list()
-            if c.state != "cancelled" and (c.locality or "") == locality
+            if c.state != "cancelled" and place_key(c.locality) == place_key(locality)
         ]
 
     def history(self, code: str) -> builtins.list[Transition]:

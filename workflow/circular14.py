@@ -27,7 +27,7 @@ from .infrastructure import (
 from .periods import Period, parse_period
 from .portfolio import Standing, portfolio
 from .ports import UnitOfWork
-from .text import fold, nfc
+from .text import fold, place_key
 from .validate import code_key
 
 CLUSTERS_VI, HA, BN, PCT, PROJECTS_VI, PEOPLE = "Cụm", "ha", "Tỷ đồng", "%", "Dự án", "Người"
@@ -345,11 +345,7 @@ def circular14(
 
 def same_place(a: str | None, b: str | None) -> bool:
     """The same locality: the whole name, whatever its case, spacing or normal form."""
-    return a is not None and b is not None and _place_key(a) == _place_key(b)
-
-
-def _place_key(text: str) -> str:
-    return " ".join(nfc(text).casefold().split())
+    return a is not None and b is not None and place_key(a) == place_key(b)
 
 
 def _the_locality(uow: UnitOfWork, locality: str) -> list[str]:
@@ -361,7 +357,7 @@ def _the_locality(uow: UnitOfWork, locality: str) -> list[str]:
     if exact:
         return exact
     bare = [n for n in near if fold(n) == fold(locality)]
-    if len({_place_key(n) for n in bare}) == 1:
+    if len({place_key(n) for n in bare}) == 1:
         return bare
     if bare:
         shown = ", ".join(repr(n) for n in bare)

@@ -8,17 +8,20 @@ without either figure has no rate: it is listed, never counted as 0.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import cast
 
 from states import EstablishmentTest, default_definition
 
 from . import clock
+from .errors import CcnError
 from .indicators import IndicatorRecord, Latest
 from .portfolio import Standing, established_states, portfolio, portfolio_now
 from .ports import OccupancySource, PlacedCluster, UnitOfWork
+from .text import fold, place_key
 from .validate import code_key
 
 
@@ -35,6 +38,7 @@ class ClusterOccupancy:
     projects: int | None
     employees: int | None
     period: str | None  # the Form 02 the figures come from
+    workflow: str | None = None  # the definition it is pinned to (name@version)
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class LocalityOccupancy:
     unleased_ha: float | None  # None: no cluster with figures, not 0 ha
     may_establish: bool | None  # Art. 8.1(c); None: no figures to judge by
     reason: str
+    test: EstablishmentTest  # the one applied (`judged_by`)
 
 
 @dataclass(frozen=True)
@@ -65,19 +70,20 @@ def _pct(part: float, whole: float) -> float:
 
 def cluster_row(s: Standing, r: IndicatorRecord | None) -> ClusterOccupancy:
     c = s.cluster
-    return _row(c.code, c.name, c.locality, s.state, s.established, c.industrial_land_ha, r)
+    return _row(c.code, c.name, c.locality, s.state, s.established, c.industrial_land_ha, r,
+                c.workflow)  # fmt: skip
 
 
 def _row(
     code: str, name: str, locality: str | None, state: str, established: bool,
-    land: float | None, r: IndicatorRecord | None,
+    land: float | None, r: IndicatorRecord | None, workflow: str | None,
 ) -> ClusterOccupancy:  # fmt: skip
     leased = r.get("leased_ha") if r else None
     rate = _pct(leased, land) if leased is not None and land else None
     return ClusterOccupancy(
         code, name, locality, state, established, land, leased, rate,
         r.get("projects") if r else None, r.get("employees") if r else None,
-        r.period if r else None,
+        r.period if r else None, workflow,
     )  # fmt: skip
 
 
@@ -86,7 +92,8 @@ def _placed_row(
 ) -> ClusterOccupancy:
     """Today's row from the cluster row alone, as `portfolio_now` stands it."""
     held = c.suspended_from if c.state == "suspended" else c.state
-    return _row(c.code, c.name, c.locality, c.state, held in est, c.industrial_land_ha, r)
+    return _row(c.code, c.name, c.locality, c.state, held in est, c.industrial_land_ha, r,
+                c.workflow)  # fmt: skip
 
 
 def judge(
@@ -119,14 +126,18 @@ def judge(
             f"{_shown(unleased, t.max_unleased_ha)} ha "
             f"{'<=' if within else '>'} {t.max_unleased_ha:g} ha{gap}"
         )
+    pct, ha = t.min_occupancy_pct, t.max_unleased_ha
     return LocalityOccupancy(
-        locality, len(est), len(known), _round(simple), _round(weighted), round(float(land), 2),
-        round(float(leased), 2), round(unleased, 2) if known else None, verdict, reason,
+        locality, len(est), len(known), _round(simple, pct), _round(weighted, pct),
+        round(float(land), 2), round(float(leased), 2),
+        _round(unleased, ha) if known else None, verdict, reason, t,
     )  # fmt: skip
 
 
-def _round(x: float | None) -> float | None:
-    return None if x is None else round(x, 2)
+def _round(x: float | None, limit: float) -> float | None:
+    """Two decimals, or as many more as it takes not to equal the test's `limit` when
+    the exact figure does not: 50.0025% beside "> 50%" must not read 50."""
+    return None if x is None else float(_shown(x, limit))
 
 
 def _shown(x: float, limit: float) -> str:
@@ -158,14 +169,46 @@ def occupancy_rows(
 def occupancy(
     uow: UnitOfWork, *, as_of: date | None = None, locality: str | None = None
 ) -> OccupancyReport:
-    """Per cluster and per locality (as stored, exactly), with the Art. 8.1(c) test."""
+    """Per cluster and per locality, with the Art. 8.1(c) test. A locality is one place
+    however the case and spacing of its name were typed ("Xã A", "xã a"): its rows are
+    grouped by `place_key`, as Form 03 selects them, and it is named as most of its
+    clusters spell it."""
     day = as_of or clock.today()
-    t = default_definition().establishment_test
     with uow:
         rows = occupancy_rows(uow, day, locality)
-    places = sorted({r.locality or "" for r in rows})
-    by_place = [judge(p, [r for r in rows if (r.locality or "") == p], t) for p in places]
-    return OccupancyReport(day, rows, by_place, t)
+        groups: dict[str, list[ClusterOccupancy]] = {}
+        for r in rows:
+            groups.setdefault(place_key(r.locality), []).append(r)
+        pinned = _pinned(uow)
+        by_place = [
+            judge(_name(group), group, judged_by(uow, group, pinned)) for group in groups.values()
+        ]
+    by_place.sort(key=lambda x: (fold(x.locality), x.locality))
+    return OccupancyReport(day, rows, by_place, default_definition().establishment_test)
+
+
+def _name(group: Sequence[ClusterOccupancy]) -> str:
+    spellings = Counter(r.locality or "" for r in group)
+    return max(spellings, key=spellings.__getitem__)  # ties: the first, in code order
+
+
+def _pinned(uow: UnitOfWork) -> dict[str, datetime]:
+    return {s.workflow: s.stored_at for s in uow.definitions.stored()}
+
+
+def judged_by(
+    uow: UnitOfWork, rows: Iterable[ClusterOccupancy], pinned: Mapping[str, datetime]
+) -> EstablishmentTest:
+    """The Art. 8.1(c) figures a locality is judged by: those of the newest installed
+    definition its clusters are pinned to (a province that installs an amendment and
+    migrates its clusters is judged by the amended law), else the packaged one's."""
+    keys = {r.workflow for r in rows if r.workflow is not None and r.workflow in pinned}
+    for key in sorted(keys, key=lambda k: pinned[k], reverse=True):
+        try:
+            return uow.definitions.get(key).establishment_test
+        except CcnError:  # a stored text no longer loadable: the next newest
+            continue
+    return default_definition().establishment_test
 
 
 def cluster_occupancy(
@@ -180,14 +223,14 @@ def cluster_occupancy(
 def locality_test(
     uow: UnitOfWork, locality: str | None, as_of: date | None = None
 ) -> LocalityOccupancy:
-    """The Art. 8.1(c) test for one locality (exactly as stored) on `as_of` (today)."""
+    """The Art. 8.1(c) test for one locality (its `place_key`, as `occupancy` groups it)
+    on `as_of` (today)."""
     day = as_of or clock.today()
-    t = default_definition().establishment_test
     place = locality or ""
     with uow:
         if day < clock.today():
-            near = occupancy_rows(uow, day, locality or None)
-            rows = [r for r in near if (r.locality or "") == place]
+            near = occupancy_rows(uow, day, fold(place) or None)
+            rows = [r for r in near if place_key(r.locality) == place_key(place)]
         else:
             # Today, from the locality's cluster rows only: `cluster show` must not
             # read (or build) every cluster of a locality that may hold thousands.
@@ -195,6 +238,7 @@ def locality_test(
             est = established_states()
             placed = uow.clusters.in_locality(place)
             rows = [_placed_row(c, latest.get(code_key(c.code)), est) for c in placed]
+        t = judged_by(uow, rows, _pinned(uow))
     return judge(place, rows, t)
 
 

@@ -26,6 +26,7 @@ class PlacedCluster(NamedTuple):
     state: str
     suspended_from: str | None
     industrial_land_ha: float | None
+    workflow: str  # the definition it is pinned to (name@version)
 
 
 class ClusterRepository(Protocol):
@@ -61,8 +62,9 @@ class ClusterRepository(Protocol):
     def history(self, code: str) -> builtins.list[Transition]: ...
 
     def in_locality(self, locality: str) -> builtins.list[PlacedCluster]:
-        """The clusters not cancelled whose locality is exactly `locality` as stored
-        (none stored counts as ""), by code: what the Art. 8.1(c) test reads today."""
+        """The clusters not cancelled in the locality `locality` names (the same
+        workflow/text.py `place_key`; none stored counts as ""), by code: what the
+        Art. 8.1(c) test reads today."""
 
     def with_histories(
         self, locality: str | None = None

@@ -98,3 +98,10 @@ def search_keys(code: str, name: str, locality: str | None) -> tuple[str | None,
     """
     locality_key = None if locality is None else fold(locality)
     return locality_key, KEY_SEPARATOR.join((fold(code), fold(name), locality_key or ""))
+
+
+def place_key(locality: str | None) -> str:
+    """One locality however its name was typed, but for its accents: case, spacing and
+    normal form aside ("Xã A", "xã  a"). Accents stay: "Cao Loc" may be another place,
+    and only a person can tell (circular14 asks when a name without accents is ambiguous)."""
+    return " ".join(nfc(locality or "").casefold().split())

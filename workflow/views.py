@@ -620,14 +620,20 @@ LOCALITY_OCCUPANCY = View(
 
 
 def occupancy_data(report: Any) -> dict[str, Any]:
-    t = report.test
+    """The report as JSON; each locality with the test it was judged by (its clusters'
+    definition), the top-level test being the packaged definition's."""
     return {
         "as_of": report.as_of.isoformat(),
-        "establishment_test": {"average": t.average, "min_occupancy_pct": t.min_occupancy_pct,
-                               "max_unleased_ha": t.max_unleased_ha},
+        "establishment_test": _test_data(report.test),
         "clusters": [OCCUPANCY.data(r) for r in report.clusters],
-        "localities": [LOCALITY_OCCUPANCY.data(r) for r in report.localities],
+        "localities": [{**LOCALITY_OCCUPANCY.data(r), "establishment_test": _test_data(r.test)}
+                       for r in report.localities],
     }  # fmt: skip
+
+
+def _test_data(t: Any) -> dict[str, Any]:
+    return {"average": t.average, "min_occupancy_pct": t.min_occupancy_pct,
+            "max_unleased_ha": t.max_unleased_ha}  # fmt: skip
 
 
 FORM = View(

@@ -232,7 +232,9 @@ def test_occupancy_and_the_establishment_test(ccn: Ccn) -> None:
         "weighted_avg_pct": 50.0, "industrial_land_ha": 40.0, "leased_ha": 20.0,
         "unleased_ha": 20.0, "may_establish": True,
         "reason": "simple average occupancy 50% <= 50%, unleased 20 ha <= 100 ha; 1 established "
-                  "cluster(s) without figures left out"}]  # fmt: skip
+                  "cluster(s) without figures left out",
+        "establishment_test": {"average": "simple", "min_occupancy_pct": 50.0,
+                               "max_unleased_ha": 100.0}}]  # fmt: skip
     later = json.loads(ok(ccn("report", "occupancy", "--as-of", "14/06/2026", "--format",
                               "json")).stdout)  # fmt: skip
     assert later["clusters"][1]["occupancy_pct"] == 75.0
@@ -248,6 +250,39 @@ def test_occupancy_and_the_establishment_test(ccn: Ccn) -> None:
     table = ok(ccn("report", "occupancy")).stdout
     assert table.splitlines()[0] == "Occupancy on 02/03/2026 (Decree 32 Art. 2.7):"
     assert all(len(line) <= 80 for line in table.splitlines()[:-1])
+
+
+def test_the_establishment_test_follows_the_definition_the_clusters_are_pinned_to(
+    ccn: Ccn, tmp_path: Path
+) -> None:
+    """An amendment installed with other Art. 8.1(c) figures judges a locality once its
+    clusters are migrated to it, in `cluster show` and `report occupancy` alike."""
+    import states
+
+    portfolio(ccn)
+    ok(ccn("indicators", "record", "HT1", "--period", "2025", "--leased-ha", "20"))
+    packaged = (Path(states.__file__).parent / "cluster_establishment.toml").read_text("utf-8")
+    amended = tmp_path / "amended.toml"
+    amended.write_text(
+        packaged.replace('version = "nd32-2024"', 'version = "a-2026"').replace(
+            "[workflow.roles]",
+            '[workflow.establishment_test]\naverage = "weighted"\nmin_occupancy_pct = 50\n'
+            "max_unleased_ha = 15\n\n[workflow.roles]",
+        ),
+        encoding="utf-8",
+    )
+    ok(ccn("workflow", "install", str(amended)))
+    assert "art_8_1_c:     Cao Lộc may establish" in ok(ccn("cluster", "show", "BS2")).stdout
+    ok(ccn("workflow", "migrate", "--to", "a-2026", "--reason", "Nghị định sửa đổi"))
+    card = ok(ccn("cluster", "show", "BS2")).stdout
+    assert ("art_8_1_c:     Cao Lộc may not establish another cluster (weighted average "
+            "occupancy 50% <= 50%, unleased 20 ha > 15 ha; 1 established cluster(s) without "
+            "figures left out)\n") in card  # fmt: skip
+    report = json.loads(ok(ccn("report", "occupancy", "--format", "json")).stdout)
+    (place,) = report["localities"]
+    assert (place["may_establish"], place["establishment_test"]) == (
+        False, {"average": "weighted", "min_occupancy_pct": 50.0, "max_unleased_ha": 15.0},
+    )  # fmt: skip
 
 
 def test_circular14_in_every_format_and_xlsx_read_back(ccn: Ccn, tmp_path: Path) -> None:

@@ -79,16 +79,19 @@ def test_periods_run_from_15_december_to_14_june_or_14_december() -> None:
 
 
 def test_the_test_is_decided_on_exact_figures_not_rounded_ones() -> None:
-    # 200.01 / 400 = 50.0025%: above 50%, though it rounds to 50.00.
+    # 200.01 / 400 = 50.0025%: above 50%, though it rounds to 50.00; the figure shown
+    # (table and JSON) keeps the decimals that tell it from the limit, like the sentence.
     t = judge("X", [row("A", 400, 200.01)], LAW)
-    assert (t.simple_avg_pct, t.may_establish) == (50.0, True)
+    assert (t.simple_avg_pct, t.may_establish) == (50.002, True)
     assert t.reason == "simple average occupancy 50.002% > 50%, unleased 199.99 ha > 100 ha"
     # 200 - 99.996 = 100.004 ha unleased: more than 100, though it rounds to 100.00.
     t = judge("X", [row("A", 200, 99.996)], LAW)
-    assert (t.unleased_ha, t.may_establish) == (100.0, False)
+    assert (t.unleased_ha, t.simple_avg_pct, t.may_establish) == (100.004, 49.998, False)
     assert t.reason == "simple average occupancy 49.998% <= 50%, unleased 100.004 ha > 100 ha"
     weighted = EstablishmentTest("weighted", 50.0, 100.0)
     assert judge("X", [row("A", 400, 200.01)], weighted).may_establish is True
+    # Figures away from the limits keep two decimals.
+    assert judge("X", [row("A", 300, 100)], LAW).simple_avg_pct == 33.33
 
 
 def test_a_locality_without_figures_has_no_unleased_land() -> None:
