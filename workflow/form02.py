@@ -111,7 +111,7 @@ def record(
         prior = Latest.of(uow.indicators.all(p.name, cluster.code)).for_period(p)
         before = prior.get(code_key(cluster.code))
         merged = (before.values if before else {}) | cleaned
-        wrong = cross_problems(merged, cluster.industrial_land_ha)
+        wrong = cross_problems(merged, cluster.industrial_land_ha, cluster.area_ha)
         if wrong:
             raise InvalidInput(f"{cluster.code} {p.name}: " + "; ".join(wrong))
         if before is not None and merged == before.values:
@@ -221,7 +221,11 @@ def import_rows(
             given = {k: v for k, v in values.items() if v is not None}
             merged = (before.values if before else {k: None for k in FIELD_NAMES}) | given
             # Checked even when another cell is wrong: every problem of the line at once.
-            mine += cross_problems(merged, cluster.industrial_land_ha if cluster else None)
+            mine += cross_problems(
+                merged,
+                cluster.industrial_land_ha if cluster else None,
+                cluster.area_ha if cluster else None,
+            )
             if mine or cluster is None or period is None:
                 found += [f"line {line}: {p}" for p in mine]
                 continue

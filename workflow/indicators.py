@@ -224,22 +224,23 @@ def _grouped(text: str, mark: str) -> bool:
     return re.fullmatch(rf"[0-9]{{1,3}}(?:{re.escape(mark)}[0-9]{{3}})+", text) is not None
 
 
-def cross_problems(values: Mapping[str, Any], industrial_land_ha: float | None) -> list[str]:
-    """What is wrong across fields: leased within industrial land, parts within totals."""
+def cross_problems(
+    values: Mapping[str, Any], industrial_land_ha: float | None, area_ha: float | None = None
+) -> list[str]:
+    """What is wrong across fields: land within the cluster's industrial land (or, while
+    that is not recorded, within its area, of which it is a part), parts within totals."""
     out: list[str] = []
     leased, ready = values.get("leased_ha"), values.get("industrial_land_ready_ha")
-    land, what = (
+    bound, whose = (
         (industrial_land_ha, "the cluster's industrial land")
         if industrial_land_ha is not None
-        else (ready, "industrial_land_ready_ha")
+        else (area_ha, "the cluster's area")
     )
+    land, what = (bound, whose) if bound is not None else (ready, "industrial_land_ready_ha")
     if leased is not None and land is not None and leased > land:
         out.append(f"leased_ha {leased:g} is more than {what} {land:g} ha")
-    if industrial_land_ha is not None and ready is not None and ready > industrial_land_ha:
-        out.append(
-            f"industrial_land_ready_ha {ready:g} is more than the cluster's industrial land "
-            f"{industrial_land_ha:g} ha"
-        )
+    if bound is not None and ready is not None and ready > bound:
+        out.append(f"industrial_land_ready_ha {ready:g} is more than {whose} {bound:g} ha")
     projects = values.get("projects")
     for part in ("fdi_projects", "operating_projects"):
         n = values.get(part)

@@ -442,8 +442,10 @@ def amend(
         rules.require_changes(wanted, _EDIT_FLAGS)
         d = uow.definitions.get(cluster.workflow)
         authorize(uow, d, who, "amend")
-        if wanted.get("industrial_land_ha") is not None:
-            _fits_form02(uow, cluster.code, float(wanted["industrial_land_ha"] or 0))
+        if {"industrial_land_ha", "area_ha"} & wanted.keys():
+            land = wanted.get("industrial_land_ha", cluster.industrial_land_ha)
+            area = wanted.get("area_ha", cluster.area_ha)
+            _fits_form02(uow, cluster.code, _ha(land), _ha(area))
         legacy = facts_from(uow.clusters.history(cluster.code)) is None
         moved, t = cluster.amend(
             wanted, actor=who, login=uow.users.login(), note=note or "", now=clock.now(),
@@ -455,13 +457,17 @@ def amend(
     return t
 
 
-def _fits_form02(uow: UnitOfWork, code: str, land: float) -> None:
-    """Industrial land can't shrink below what its Form 02s say is leased or ready:
-    occupancy would pass 100% and the unleased land turn negative."""
+def _ha(value: str | float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _fits_form02(uow: UnitOfWork, code: str, land: float | None, area: float | None) -> None:
+    """Industrial land (or, without it, the area) can't shrink below what its Form 02s
+    say is leased or ready: occupancy would pass 100% and the unleased land turn negative."""
     from .indicators import Latest, cross_problems
 
     for r in Latest.of(uow.indicators.all(code=code)).by_key.values():
-        wrong = cross_problems(r.values, land)
+        wrong = cross_problems(r.values, land, area)
         if wrong:
             raise InvalidInput(f"{code} {r.period}: " + "; ".join(wrong)
                                + ": correct that Form 02 first")  # fmt: skip

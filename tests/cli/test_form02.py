@@ -137,6 +137,31 @@ def _xlsx(rows: list[list[object]]) -> bytes:
     return out.getvalue()
 
 
+def test_land_without_industrial_land_is_bound_by_the_area(ccn: Ccn, tmp_path: Path) -> None:
+    ok(ccn("cluster", "add", "V1", "--name", "Cụm công nghiệp Vân Nham", "--area-ha", "12.5",
+           "--since", "2024-05-02"))  # fmt: skip
+    r = ccn("indicators", "record", "V1", "--period", "2025", "--leased-ha", "500",
+            "--industrial-land-ready-ha", "900")  # fmt: skip
+    assert (r.exit_code, r.stderr) == (
+        1, "Error: V1 2025: leased_ha 500 is more than the cluster's area 12.5 ha; "
+           "industrial_land_ready_ha 900 is more than the cluster's area 12.5 ha\n",
+    )  # fmt: skip
+    sheet = tmp_path / "f02.csv"
+    sheet.write_text("code,period,leased_ha\nV1,2025,13\n", encoding="utf-8")
+    r = ccn("indicators", "import", str(sheet))
+    assert (r.exit_code, r.stderr) == (
+        1, "line 2: leased_ha 13 is more than the cluster's area 12.5 ha\n"
+           "Error: 1 problem(s); nothing imported\n",
+    )  # fmt: skip
+    ok(ccn("indicators", "record", "V1", "--period", "2025", "--leased-ha", "10"))
+    r = ccn("cluster", "edit", "V1", "--area-ha", "8", "--reason", "QĐ điều chỉnh")
+    assert (r.exit_code, r.stderr) == (
+        1, "Error: V1 2025: leased_ha 10 is more than the cluster's area 8 ha: correct that "
+           "Form 02 first\n",
+    )  # fmt: skip
+    ok(ccn("cluster", "edit", "V1", "--area-ha", "11", "--reason", "QĐ điều chỉnh"))
+
+
 def test_import_is_all_or_nothing_and_names_every_line(ccn: Ccn, tmp_path: Path, db_url) -> None:
     portfolio(ccn)
     bad = tmp_path / "form02.csv"
