@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from . import clock
 from .errors import InvalidInput
 from .indicators import IndicatorRecord, Latest
 from .infrastructure import (
@@ -24,7 +25,7 @@ from .infrastructure import (
     MilestoneDates,
     infrastructure_milestones,
 )
-from .periods import Period, parse_period
+from .periods import Period, parse_period, period_problem
 from .portfolio import Standing, portfolio
 from .ports import UnitOfWork
 from .text import fold, place_key
@@ -318,6 +319,9 @@ def circular14(
     p = parse_period(period)
     if form not in ("04", "03"):
         raise InvalidInput(f"unknown form {form!r}: use 04 (province) or 03 (locality)")
+    # A form for a period no Form 02 can feed would be zeros presented as a report.
+    if problem := period_problem(p, clock.today(), f"Form {form}"):
+        raise InvalidInput(problem)
     if form == "03" and not locality:
         raise InvalidInput("form 03 is for one locality: give --locality")
     if form == "04" and locality:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from states import default_definition
@@ -28,23 +28,12 @@ from .indicators import (
     cross_problems,
 )
 from .model import Cluster
-from .periods import Period, parse_period
+from .periods import Period, parse_period, period_problem
 from .portfolio import standing_on
 from .ports import UnitOfWork
 from .validate import clean_text, code_key
 
 EVENT = "indicators"  # the roles that may record them (states/definition.py)
-IN_FORCE = date(2024, 10, 1)  # Circular 14/2024/TT-BCT
-
-
-def period_problem(p: Period, today: date) -> str | None:
-    """Why no Form 02 can be recorded for `p` today, or None."""
-    if p.end < IN_FORCE:
-        return (f"{p.name} ended on {p.end:%d/%m/%Y}, before Circular 14/2024/TT-BCT took "
-                f"effect on {IN_FORCE:%d/%m/%Y}: no Form 02 is due for it")  # fmt: skip
-    if p.start > today:
-        return f"{p.name} has not begun: its data period starts on {p.start:%d/%m/%Y}"
-    return None
 
 
 def cluster_problem(uow: UnitOfWork, cluster: Cluster, p: Period) -> str | None:

@@ -37,3 +37,17 @@ def parse_period(text: str | None) -> Period:
     year = int(m.group(1))
     end = date(year, 6, 14) if m.group(2) else date(year, 12, 14)
     return Period(end, date(year - 1, 12, 15), value)
+
+
+IN_FORCE = date(2024, 10, 1)  # Circular 14/2024/TT-BCT
+
+
+def period_problem(p: Period, today: date, form: str = "Form 02") -> str | None:
+    """Why `form` cannot exist for `p` today, or None: a period that ended before the
+    circular took effect, or one whose data period has not begun."""
+    if p.end < IN_FORCE:
+        return (f"{p.name} ended on {p.end:%d/%m/%Y}, before Circular 14/2024/TT-BCT took "
+                f"effect on {IN_FORCE:%d/%m/%Y}: no {form} is due for it")  # fmt: skip
+    if p.start > today:
+        return f"{p.name} has not begun: its data period starts on {p.start:%d/%m/%Y}"
+    return None

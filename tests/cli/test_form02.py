@@ -310,6 +310,22 @@ def test_the_establishment_test_follows_the_definition_the_clusters_are_pinned_t
     )  # fmt: skip
 
 
+def test_circular14_refuses_periods_no_form_02_can_feed(ccn: Ccn) -> None:
+    portfolio(ccn)
+    for period, error in (
+        ("2024H1", "Error: 2024H1 ended on 14/06/2024, before Circular 14/2024/TT-BCT took "
+                   "effect on 01/10/2024: no Form 04 is due for it\n"),
+        ("2027H1", "Error: 2027H1 has not begun: its data period starts on 15/12/2026\n"),
+        ("2100", "Error: 2100 has not begun: its data period starts on 15/12/2099\n"),
+    ):  # fmt: skip
+        r = ccn("report", "circular14", "--period", period)
+        assert (r.exit_code, r.stdout, r.stderr) == (1, "", error)
+    r = ccn("report", "circular14", "--period", "2024H1", "--form", "03", "--locality", "Cao Lộc")
+    assert "no Form 03 is due for it" in r.stderr
+    ok(ccn("report", "circular14", "--period", "2024"))  # ended 14/12/2024, after 01/10/2024
+    ok(ccn("report", "circular14", "--period", "2026"))  # under way: an interim report
+
+
 def test_circular14_in_every_format_and_xlsx_read_back(ccn: Ccn, tmp_path: Path) -> None:
     portfolio(ccn)
     ok(ccn("indicators", "record", "HT1", "--period", "2026H1", "--leased-ha", "12.5",
