@@ -708,11 +708,16 @@ def report_occupancy(env: Env, as_of: str | None, locality: str | None, by: str,
         if by == "cluster":
             return env.emit(report.clusters, "OCCUPANCY", fmt)
         return env.emit(report.localities, "LOCALITY_OCCUPANCY", fmt)
-    t = report.test
     click.echo(f"Occupancy on {report.as_of:%d/%m/%Y} (Decree 32 Art. 2.7):")
     env.emit(report.clusters, "OCCUPANCY", fmt)
-    click.echo(f"\nLocalities (Art. 8.1(c): {t.average} average > {t.min_occupancy_pct:g}% "
-               f"or unleased <= {t.max_unleased_ha:g} ha):")  # fmt: skip
+    if not report.localities:
+        return
+    tests = {row.test for row in report.localities}
+    t = next(iter(tests))
+    rule = (f"{t.average} average > {t.min_occupancy_pct:g}% or unleased <= "
+            f"{t.max_unleased_ha:g} ha" if len(tests) == 1
+            else "each locality by its clusters' definition")  # fmt: skip
+    click.echo(f"\nLocalities (Art. 8.1(c): {rule}):")
     env.emit(report.localities, "LOCALITY_OCCUPANCY", fmt)
     for row in report.localities:
         click.echo(views.establishment_line(row))

@@ -277,6 +277,13 @@ def test_occupancy_and_the_establishment_test(ccn: Ccn) -> None:
     assert all(len(line) <= 80 for line in table.splitlines()[:-1])
 
 
+def test_occupancy_of_an_empty_portfolio_says_so_once(ccn: Ccn) -> None:
+    assert ok(ccn("report", "occupancy")).stdout == (
+        "Occupancy on 02/03/2026 (Decree 32 Art. 2.7):\n"
+        "No established clusters and no Form 02 figures.\n"
+    )
+
+
 def test_the_establishment_test_follows_the_definition_the_clusters_are_pinned_to(
     ccn: Ccn, tmp_path: Path
 ) -> None:
@@ -303,6 +310,8 @@ def test_the_establishment_test_follows_the_definition_the_clusters_are_pinned_t
     assert ("art_8_1_c:     Cao Lộc may not establish another cluster (weighted average "
             "occupancy 50% <= 50%, unleased 20 ha > 15 ha; 1 established cluster(s) without "
             "figures left out)\n") in card  # fmt: skip
+    table = ok(ccn("report", "occupancy")).stdout
+    assert "\nLocalities (Art. 8.1(c): weighted average > 50% or unleased <= 15 ha):\n" in table
     report = json.loads(ok(ccn("report", "occupancy", "--format", "json")).stdout)
     (place,) = report["localities"]
     assert (place["may_establish"], place["establishment_test"]) == (
