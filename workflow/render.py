@@ -94,14 +94,22 @@ def dmy(value: Any) -> str:
     return value.strftime("%d/%m/%Y") if isinstance(value, date) else ""
 
 
-def cell(value: Any) -> str:
+YES_NO = {"en": ("yes", "no"), "vi": ("có", "không")}
+
+
+def yes_no(value: bool, lang: str = "en") -> str:
+    yes, no = YES_NO.get(lang, YES_NO["en"])
+    return yes if value else no
+
+
+def cell(value: Any, lang: str = "en") -> str:
     """How a table shows a value by default: one line, dates as DD/MM/YYYY."""
     if value is None:
         return ""
     if isinstance(value, date | datetime):
         return dmy(value)
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return yes_no(value, lang)
     if not isinstance(value, str):
         return str(value)
     # One line per row: a line break shows as ↵ rather than breaking the table.
@@ -148,7 +156,7 @@ def binary_ok(out: BinaryIO) -> None:
 
 def table(rows: Iterable[Any], view: View, lang: str, out: BinaryIO) -> None:
     cols = [c for c in view.columns if c.header is not None]
-    lines = [[cell(c.show(r, lang) if c.show else c.value(r)) for c in cols] for r in rows]
+    lines = [[cell(c.show(r, lang) if c.show else c.value(r), lang) for c in cols] for r in rows]
     if not lines and view.empty is not None:
         out.write(f"{view.empty}\n".encode())
         return

@@ -9,7 +9,7 @@ from typing import Any
 from .attributes import LATER_FACTS
 from .indicators import FIELD_NAMES
 from .labels import label
-from .render import Column, View, dmy
+from .render import Column, View, dmy, yes_no
 from .targets import KIND_VI, STATUS_VI
 
 C = Column
@@ -174,7 +174,7 @@ USER_LOG = View(
         C("action", ("Action", "Thao tác"), lambda e: e[0].action),
         C("role", ("Role", "Vai trò"), lambda e: e[0].role),
         C("enabled", ("Enabled", "Bật"), lambda e: e[1],
-          lambda e, _: {True: "yes", False: "no", None: "?"}[e[1]]),
+          lambda e, lang: "?" if e[1] is None else yes_no(e[1], lang)),
         C("login", ("Login", "Đăng nhập"), lambda e: e[2], shrink=True),
         C("actor", ("By", "Bởi"), lambda e: e[0].actor, shrink=True),
         C("db_user", ("By login", "ĐN người sửa"), lambda e: e[0].db_user, shrink=True),
@@ -440,7 +440,7 @@ def _percent(r: Any, _: str) -> str:
 
 
 def _judged(key: str) -> Any:
-    return lambda r, _: {None: "-", True: "yes", False: "no"}[getattr(r, key)]
+    return lambda r, lang: "-" if getattr(r, key) is None else yes_no(getattr(r, key), lang)
 
 
 FORECAST = View(
@@ -613,7 +613,7 @@ LOCALITY_OCCUPANCY = View(
         C("leased_ha"),
         C("unleased_ha", ("Unleased", "Chưa thuê"), show=_n("unleased_ha")),
         C("may_establish", ("8.1(c)", "8.1(c)"),
-          show=lambda r, _: {True: "yes", False: "no", None: "?"}[r.may_establish]),
+          show=lambda r, lang: "?" if r.may_establish is None else yes_no(r.may_establish, lang)),
         C("reason"),
     ),
 )  # fmt: skip

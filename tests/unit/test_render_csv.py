@@ -32,3 +32,11 @@ def test_emit_writes_lists_and_booleans_without_reprs() -> None:
     assert out.getvalue().decode().splitlines() == [
         "\ufeffdeciding,low_data", "BS2;HT1,True", ",",
     ]  # fmt: skip
+
+
+def test_tables_say_yes_and_no_in_their_language() -> None:
+    view = View((Column("low_data", ("Low data", "Ít dữ liệu")),))
+    for lang, expected in (("en", ["yes", "no"]), ("vi", ["có", "không"])):
+        out = io.BytesIO()
+        emit([Row((), True), Row((), False)], view, "table", lang, out=out)
+        assert out.getvalue().decode().splitlines()[2:] == expected
