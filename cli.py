@@ -720,7 +720,7 @@ def report_occupancy(env: Env, as_of: str | None, locality: str | None, by: str,
     click.echo(f"\nLocalities (Art. 8.1(c): {rule}):")
     env.emit(report.localities, "LOCALITY_OCCUPANCY", fmt)
     for row in report.localities:
-        click.echo(views.establishment_line(row))
+        click.echo(views.establishment_line(row, env.lang))
 
 
 @cmd(report, "circular14")

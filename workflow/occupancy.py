@@ -54,6 +54,7 @@ class LocalityOccupancy:
     may_establish: bool | None  # Art. 8.1(c); None: no figures to judge by
     reason: str
     test: EstablishmentTest  # the one applied (`judged_by`)
+    reason_vi: str = ""  # the reason in Vietnamese
 
 
 @dataclass(frozen=True)
@@ -112,25 +113,30 @@ def judge(
     average = simple if t.average == "simple" else weighted
     missing = len(est) - len(known)
     gap = f"; {missing} established cluster(s) without figures left out" if missing else ""
+    gap_vi = f"; không tính {missing} cụm đã thành lập chưa có số liệu" if missing else ""
     if not est:
         verdict, reason = True, "no established clusters in the locality"
+        reason_vi = "địa bàn chưa có cụm nào đã thành lập"
     elif average is None:
         verdict, reason = None, "no occupancy figures for its established clusters"
+        reason_vi = "các cụm đã thành lập chưa có số liệu lấp đầy"
     else:
         above = average > t.min_occupancy_pct
         within = unleased <= t.max_unleased_ha
         verdict = above or within
-        reason = (
-            f"{t.average} average occupancy {_shown(average, t.min_occupancy_pct)}% "
-            f"{'>' if above else '<='} {t.min_occupancy_pct:g}%, unleased "
-            f"{_shown(unleased, t.max_unleased_ha)} ha "
-            f"{'<=' if within else '>'} {t.max_unleased_ha:g} ha{gap}"
-        )
+        rate, free = _shown(average, t.min_occupancy_pct), _shown(unleased, t.max_unleased_ha)
+        versus_pct = f"{'>' if above else '<='} {t.min_occupancy_pct:g}%"
+        versus_ha = f"{'<=' if within else '>'} {t.max_unleased_ha:g} ha"
+        reason = (f"{t.average} average occupancy {rate}% {versus_pct}, unleased {free} ha "
+                  f"{versus_ha}{gap}")  # fmt: skip
+        kind_vi = "giản đơn" if t.average == "simple" else "gia quyền theo diện tích"
+        reason_vi = (f"tỷ lệ lấp đầy bình quân {kind_vi} {rate}% {versus_pct}, diện tích "
+                     f"chưa cho thuê {free} ha {versus_ha}{gap_vi}")  # fmt: skip
     pct, ha = t.min_occupancy_pct, t.max_unleased_ha
     return LocalityOccupancy(
         locality, len(est), len(known), _round(simple, pct), _round(weighted, pct),
         round(float(land), 2), round(float(leased), 2),
-        _round(unleased, ha) if known else None, verdict, reason, t,
+        _round(unleased, ha) if known else None, verdict, reason, t, reason_vi,
     )  # fmt: skip
 
 

@@ -260,7 +260,7 @@ def cluster_card(view: Any, lang: str, test: Any = None) -> list[str]:
     else:
         del data["resumes_to"]
     if test is not None:
-        data["art_8_1_c"] = establishment_line(test)
+        data["art_8_1_c"] = establishment_line(test, lang)
     status = view.milestones
     if status is not None and (status.recorded or status.open):
         data["milestones"] = ", ".join(f"{n} {dmy(on)}" for n, on in status.recorded) or "-"
@@ -280,8 +280,15 @@ def cluster_card(view: Any, lang: str, test: Any = None) -> list[str]:
             for key, value in data.items()]  # fmt: skip
 
 
-def establishment_line(t: Any) -> str:
+def establishment_line(t: Any, lang: str = "en") -> str:
     """Decree 32 Art. 8.1(c) for a locality, as one sentence."""
+    if lang == "vi":
+        where = t.locality or "(chưa ghi địa bàn)"
+        if t.may_establish is None:
+            return (f"{where}: chưa xác định được có được thành lập thêm cụm công nghiệp hay "
+                    f"không ({t.reason_vi})")  # fmt: skip
+        may = "được" if t.may_establish else "không được"
+        return f"{where} {may} thành lập thêm cụm công nghiệp ({t.reason_vi})"
     where = t.locality or "(no locality)"
     if t.may_establish is None:
         return f"{where}: cannot tell whether another cluster may be established ({t.reason})"

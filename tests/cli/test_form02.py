@@ -267,6 +267,10 @@ def test_occupancy_and_the_establishment_test(ccn: Ccn) -> None:
     assert ("art_8_1_c:     Cao Lộc may establish another cluster (simple average occupancy "
             "50% <= 50%, unleased 20 ha <= 100 ha; 1 established cluster(s) without figures "
             "left out)\n") in card  # fmt: skip
+    card = ok(ccn("--lang", "vi", "cluster", "show", "BS2")).stdout
+    assert ("art_8_1_c:     Cao Lộc được thành lập thêm cụm công nghiệp (tỷ lệ lấp đầy bình "
+            "quân giản đơn 50% <= 50%, diện tích chưa cho thuê 20 ha <= 100 ha; không tính 1 "
+            "cụm đã thành lập chưa có số liệu)\n") in card  # fmt: skip
     by_place = ok(ccn("report", "occupancy", "--format", "csv", "--by", "locality")).stdout
     assert by_place.splitlines()[1].startswith("Cao Lộc,2,1,50.0,50.0,40.0,20.0,20.0,True,")
     by_cluster = ok(ccn("report", "occupancy", "--format", "csv")).stdout.splitlines()
