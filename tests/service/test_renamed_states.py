@@ -168,3 +168,45 @@ def test_renamed_states_established_states_judge_a_state_by_the_definition_namin
     assert {"investment_approval", "infrastructure", "infra_works", "operating"} == (
         established_states([renamed])
     )
+
+
+TARGETS = """[targets]
+name = "t"
+version = "1"
+[[target]]
+name = "invested"
+kind = "count"
+state = "infrastructure"
+at_least = 2
+by = 2027-12-31
+[[target]]
+name = "operating"
+kind = "count"
+state = "operating"
+at_least = 1
+by = 2027-12-31
+"""
+
+
+def test_renamed_states_targets_count_the_renamed_step_as_the_one_it_renames(
+    uow, rename_1, tmp_path
+) -> None:
+    established_f1(uow)
+    new = NewCluster("F2", "Cụm F2", state="investment_approval", since=on("2025-06-01"),
+                     ref="QĐ 1")  # fmt: skip
+    services.register(uow(), new, actor="tester")
+    path = tmp_path / "t.toml"
+    path.write_text(TARGETS, encoding="utf-8")
+    services.install_targets(uow(), str(path), actor="tester")
+
+    def verdicts() -> list[tuple[str, str, float | None]]:
+        rows = services.target_report(uow())
+        return [(r.target, r.status, r.probability) for r in rows]
+
+    before = verdicts()
+    assert before[0][1] in ("on_track", "at_risk")  # F1 is in; F2 may get there by 2027
+    migrate(uow, rename_1)
+    assert verdicts() == before
+    services.advance(uow(), "F2", actor="tester", on=on("2026-01-05"), ref="QĐ 2")
+    assert services.show(uow(), "F2").cluster.state == "infra_works"
+    assert verdicts()[0][:2] == ("invested", "met")
