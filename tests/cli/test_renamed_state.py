@@ -4,6 +4,7 @@ targets, labels, `cluster list --state` and the funnel judge it by that definiti
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -139,3 +140,15 @@ def test_resume_after_a_rename_finds_the_ref_on_file(ccn, rn_toml) -> None:
     ok(ccn("workflow", "migrate", "--to", "rename-1", "--map", "infrastructure=infra_works",
            "--reason", "r"))  # fmt: skip
     assert "G1: suspended -> infra_works (resume" in ok(ccn("resume", "G1"))
+
+
+def test_page_lists_a_renamed_step_where_the_step_it_renames_stood(renamed, tmp_path) -> None:
+    ok(renamed("cluster", "add", "E1", "--name", "Cụm E1", "--state", "establishment",
+               "--since", "2025-01-02", "--ref", "QĐ 3"))  # fmt: skip
+    out = tmp_path / "p.html"
+    ok(renamed("report", "html", "--out", str(out)))
+    page = out.read_text(encoding="utf-8")
+    select = page[page.index('<select id="state-filter">') :]
+    select = select[: select.index("</select>")]
+    found = re.findall(r'<option value="([a-z_]+)">', select)
+    assert found == ["planning_compliant", "eligible", "establishment"]
