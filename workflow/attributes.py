@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     # Annotations only: the model imports this module.
@@ -53,7 +53,16 @@ def migrate_data(old: str, new: str, sha256: str, renames: Mapping[str, str] | N
     return to_json(data)
 
 
-def renames_in(t: Transition) -> dict[str, str]:
+class _Entry(Protocol):
+    """A history entry with its data: a `model.Transition` or a `ports.Move`."""
+
+    @property
+    def event(self) -> str: ...
+    @property
+    def data(self) -> str | None: ...
+
+
+def renames_in(t: _Entry) -> dict[str, str]:
     """The states a `migrate` entry renamed (old -> new); empty for any other entry."""
     if t.event != "migrate" or not t.data:
         return {}

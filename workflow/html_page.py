@@ -17,7 +17,7 @@ from html import escape
 from typing import Any
 
 from .dashboard import ClusterRow, Dashboard, DeadlineItem, TargetItem
-from .labels import label
+from .labels import label, state_order
 from .render import dmy
 from .reports import StalledRow
 from .targets import KIND_VI
@@ -284,7 +284,10 @@ def _chart_section(key: str, title: str, drawn: bool, empty: str) -> str:
 
 
 def _table(rows: Sequence[ClusterRow], t: dict[str, str], lang: str) -> str:
-    states = sorted({r.state for r in rows}, key=_rank)
+    present = {r.state for r in rows}
+    # A step an installed definition renames stands where the step it renames stood.
+    rank = {s: i for i, s in enumerate(state_order(present))}
+    states = sorted(present, key=rank.__getitem__)
     options = "".join(f'<option value="{_e(s)}">{_e(label(s, lang))}</option>' for s in states)
     controls = (
         f'<p class="controls"><label>{_e(t["filter"])} <input id="cluster-filter" type="search" '
@@ -304,7 +307,7 @@ def _table(rows: Sequence[ClusterRow], t: dict[str, str], lang: str) -> str:
         f'<td data-value="{_e(r.code)}">{_e(r.code)}</td>'
         f'<td data-value="{_e(r.name)}">{_e(r.name)}</td>'
         f'<td data-value="{_e(r.locality or "")}">{_e(r.locality)}</td>'
-        f'<td data-value="{_rank(r.state)[0]}">'
+        f'<td data-value="{rank[r.state]}">'
         f"{_e(label(r.state, lang))}{_resumes(r, t, lang)}</td>"
         f'<td data-value="{r.since.isoformat()}">{dmy(r.since)}</td>'
         f'<td data-value="{r.days_in_state}">{r.days_in_state}</td>'
@@ -313,12 +316,6 @@ def _table(rows: Sequence[ClusterRow], t: dict[str, str], lang: str) -> str:
     )
     table = f'<table id="cluster-table"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
     return _section("clusters", t["table"], controls + table)
-
-
-def _rank(state: str) -> tuple[int, str]:
-    """States in the default definition's order, then any others by name."""
-    order = list(COLOURS)
-    return (order.index(state), "") if state in order else (len(order), state)
 
 
 def _resumes(r: ClusterRow, t: dict[str, str], lang: str) -> str:

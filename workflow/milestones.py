@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Protocol
 from . import clock
 from .attributes import to_json
 from .errors import DateOutOfRange, InvalidInput, TransitionRefused
-from .stepclock import Entry, standing
+from .stepclock import Entry, renamed_states, standing
 from .workdays import WorkCalendar
 
 if TYPE_CHECKING:
@@ -82,7 +82,8 @@ class Stay:
 
 def stay(entries: Sequence[Noted], as_of: date | None = None) -> Stay | None:
     """The current stay from a whole history: a suspension and its resume do not end it,
-    a reverted milestone drops out. `as_of`: only what had happened by then."""
+    nor does a definition switch renaming the state; a reverted milestone drops out.
+    `as_of`: only what had happened by then."""
     state: str | None = None
     entered = date.min
     marks: list[Mark] = []
@@ -94,6 +95,11 @@ def stay(entries: Sequence[Noted], as_of: date | None = None) -> Stay | None:
         if mark is not None:
             if as_of is None or mark[1] <= as_of:
                 marks.append(Mark(mark[0], mark[1], t.ref, t.actor))
+        elif t.event == "migrate":
+            # A definition switch renaming the state (`--map`) keeps the stay and what
+            # was recorded in it, as it does the state of a suspended cluster.
+            if state is not None:
+                state = renamed_states(t).get(state, state)
         elif t.event == "suspend":
             suspensions.append((t.effective_on, None))
         elif t.event == "resume" and suspensions and suspensions[-1][1] is None:

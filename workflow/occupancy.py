@@ -19,7 +19,7 @@ from states import EstablishmentTest, default_definition
 from . import clock
 from .errors import CcnError
 from .indicators import IndicatorRecord, Latest
-from .portfolio import Standing, established_states, portfolio, portfolio_now
+from .portfolio import Standing, established_in, portfolio, portfolio_now
 from .ports import OccupancySource, PlacedCluster, UnitOfWork
 from .text import fold, place_key
 from .validate import code_key
@@ -241,8 +241,9 @@ def locality_test(
             # Today, from the locality's cluster rows only: `cluster show` must not
             # read (or build) every cluster of a locality that may hold thousands.
             latest = Latest.of(uow.indicators.all()).as_of(day)
-            est = established_states()
             placed = uow.clusters.in_locality(place)
+            held = [c.suspended_from if c.state == "suspended" else c.state for c in placed]
+            est = established_in(uow, held)
             rows = [_placed_row(c, latest.get(code_key(c.code)), est) for c in placed]
         t = judged_by(uow, rows, _pinned(uow))
     return judge(place, rows, t)

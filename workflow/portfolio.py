@@ -13,7 +13,7 @@ decision revoked) counts nowhere. Reverted entries count as never made.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -29,14 +29,32 @@ from .validate import code_key
 ESTABLISHING_STATE = "investment_approval"  # entered by the establishment decision
 
 
-def established_states(d: Definition | None = None) -> frozenset[str]:
-    d = d or default_definition()
+def established_states(others: Iterable[Definition] = ()) -> frozenset[str]:
+    """The states that mean established: on the packaged definition's main line from
+    `investment_approval` on, and the states it does not name that `others` (the
+    definitions clusters may be pinned to) place there on theirs. A state renamed by
+    `workflow migrate --map` keeps meaning what it meant: it is judged by the definition
+    that names it, as its label is (labels.py)."""
+    d = default_definition()
+    found = set(_from_establishing(d))
+    for other in others:
+        found |= {s for s in _from_establishing(other) if not d.has_state(s)}
+    return frozenset(found)
+
+
+def _from_establishing(d: Definition) -> Sequence[str]:
     line = d.main_line
-    return (
-        frozenset(line[line.index(ESTABLISHING_STATE) :])
-        if ESTABLISHING_STATE in line
-        else (frozenset())
-    )
+    return line[line.index(ESTABLISHING_STATE) :] if ESTABLISHING_STATE in line else ()
+
+
+def established_in(uow: UnitOfWork, states: Iterable[str | None] | None = None) -> frozenset[str]:
+    """`established_states` over every definition the database holds (inside the unit of
+    work). Given the `states` to judge, the stored definitions are read only when the
+    packaged one lacks one of them."""
+    d = default_definition()
+    if states is not None and all(s is None or d.has_state(s) for s in states):
+        return established_states()
+    return established_states(uow.definitions.get(s.workflow) for s in uow.definitions.stored())
 
 
 @dataclass(frozen=True)
@@ -55,7 +73,7 @@ class Standing:
 
 
 def standing_on(
-    entries: Sequence[Transition], day: date, established: frozenset[str]
+    entries: Sequence[Transition], day: date, established: Container[str]
 ) -> tuple[str | None, date | None]:
     """(state on `day`, date it became established) from the entries that stand."""
     state: str | None = None
@@ -79,7 +97,7 @@ def standing_on(
 
 def portfolio(uow: UnitOfWork, day: date, locality: str | None = None) -> list[Standing]:
     """Every cluster registered by `day` (inside an open unit of work), by code."""
-    est = established_states()
+    est = established_in(uow)  # past entries may name states of any stored definition
     out: list[Standing] = []
     for c, entries in uow.clusters.with_histories(locality=locality):
         state, since = standing_on(entries, day, est)
@@ -95,12 +113,14 @@ def portfolio_now(uow: UnitOfWork, locality: str | None = None) -> list[Standing
     Art. 8.1(c) test would otherwise walk every history of the locality). An
     established cluster's `established_on` here is only the day it entered its current
     state: what matters today is whether it is established, not since when."""
-    est = established_states()
-    out = []
-    for c in uow.clusters.list(locality=locality):
-        held = c.suspended_from if c.state == "suspended" else c.state
-        out.append(Standing(c, c.state, c.since_on if held in est else None))
-    return out
+    rows = uow.clusters.list(locality=locality)
+    est = established_in(uow, [_held(c) for c in rows])
+    return [Standing(c, c.state, c.since_on if _held(c) in est else None) for c in rows]
+
+
+def _held(c: Cluster) -> str | None:
+    """The state whose standing the cluster has: the one it left, when suspended."""
+    return c.suspended_from if c.state == "suspended" else c.state
 
 
 def facts_on(c: Cluster, entries: Sequence[Transition], day: date) -> Cluster:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import clock
 from .errors import DateOutOfRange, InvalidInput, MissingField, TransitionRefused, UnknownState
-from .stepclock import standing
+from .stepclock import renamed_states, standing
 
 if TYPE_CHECKING:
     from states import Definition
@@ -100,11 +100,18 @@ def evidence_on_file(d: Definition, event: str, target: str, history: Sequence[T
     """Whether going back (send_back, resume) into `target` finds its evidence stored.
 
     Only a cluster that really entered `target` before has it: one registered as
-    suspended, or registered beyond `target`, must bring it now.
+    suspended, or registered beyond `target`, must bring it now. A state it entered
+    under the name a definition switch later renamed (`workflow migrate --map`) counts.
     """
     if not evidence_matters(d, event, target):
         return False
-    return any(t.to_state == target and t.from_state != target for t in standing(history))
+    entered: set[str] = set()
+    for t in standing(history):
+        if t.event == "migrate":
+            entered |= {new for old, new in renamed_states(t).items() if old in entered}
+        elif t.to_state != t.from_state:
+            entered.add(t.to_state)
+    return target in entered
 
 
 def resolve(d: Definition, cluster: Cluster, event: str, to: str | None) -> str:

@@ -5,17 +5,19 @@ A step starts when a cluster enters a state by `register`, `advance` or
 pause the step's clock without restarting it, and a reverted entry counts as if
 it had never been made: it and its `revert` drop out of every clock and report.
 Entries that leave the state unchanged (an amendment, a definition switch) do
-not touch the clock either.
+not touch the clock either, and a definition switch that renames the state
+(`workflow migrate --map`) renames the step without restarting it: the stay is one.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Protocol, TypeVar, cast
 
+from .attributes import renames_in
 from .workdays import WorkCalendar
 
 # Clusters whose history holds one of these need the walk below; for every other
@@ -41,6 +43,8 @@ class Entry(Protocol):
     def actor(self) -> str: ...
     @property
     def ref(self) -> str | None: ...
+    @property
+    def data(self) -> str | None: ...
 
 
 E = TypeVar("E", bound=Entry)
@@ -95,6 +99,8 @@ def clock_on(entries: Sequence[Entry], as_of: date) -> StepClock | None:
 
 
 def _next(clock: StepClock | None, t: Entry) -> StepClock:
+    if clock is not None and t.event == "migrate":
+        return _renamed(clock, renamed_states(t))
     if clock is not None and t.from_state == t.to_state:
         return clock  # not a move
     if t.event == "suspend" and clock is not None:
@@ -105,6 +111,22 @@ def _next(clock: StepClock | None, t: Entry) -> StepClock:
         pause = (_suspended_since(cast(StepClock, clock)), t.effective_on)
         return StepClock(step.state, step.since, (*step.pauses, pause), t)
     return StepClock(t.to_state, t.effective_on, (), t)
+
+
+def renamed_states(t: Entry) -> dict[str, str]:
+    """Old name -> new name of the states a `migrate` entry renamed (none for others)."""
+    found = renames_in(t)
+    if t.event == "migrate" and t.from_state is not None and t.from_state != t.to_state:
+        found.setdefault(t.from_state, t.to_state)
+    return found
+
+
+def _renamed(clock: StepClock, renames: dict[str, str]) -> StepClock:
+    """`clock` with its step (and the step a suspension waits to resume) renamed."""
+    if not renames:
+        return clock
+    waiting = _renamed(clock.waiting, renames) if clock.waiting is not None else None
+    return replace(clock, state=renames.get(clock.state, clock.state), waiting=waiting)
 
 
 def _suspended(step: StepClock, t: Entry) -> StepClock:
@@ -137,7 +159,7 @@ def passages(entries: Sequence[Entry], as_of: date) -> Iterator[tuple[str, int]]
         if t.effective_on > as_of:
             break
         after = _next(clock, t)
-        if clock is not None and after is not clock:
+        if clock is not None and after is not clock and t.event != "migrate":
             if clock.state == "suspended":
                 yield "suspended", (t.effective_on - _suspended_since(clock)).days
             elif after.state != "suspended":

@@ -123,7 +123,18 @@ class Judge:
             self._ranks[m.workflow] = {s: i for i, s in enumerate(d.main_line)}
         return self._ranks[m.workflow]
 
+    def name_on(self, m: Member, state: str) -> str:
+        """What the definition `m` is pinned to calls `state`, a state a target names on
+        the packaged definition: itself, or the step renaming it (`workflow migrate
+        --map`), which stands where it stood on a main line as long (labels.py)."""
+        d = self.definitions.get(m.workflow or "", self.d)
+        line, packaged = d.main_line, self.d.main_line
+        if state in line or state not in packaged or len(line) != len(packaged):
+            return state
+        return line[packaged.index(state)]
+
     def reached(self, m: Member, state: str) -> bool:
+        state = self.name_on(m, state)
         where = m.resumes_to if m.state == SUSPENDED else m.state
         rank = self.rank(m)
         return where in rank and state in rank and rank[where] >= rank[state]
@@ -136,7 +147,7 @@ class Judge:
         if self.reached(m, state):
             return None  # always, handled by the caller
         sim = self.sims.get(m.code)
-        days = sim.arrival(state) if sim is not None else None
+        days = sim.arrival(self.name_on(m, state)) if sim is not None else None
         if days is None:
             return None
         limit = (by - self.as_of).days
@@ -163,8 +174,8 @@ class Judge:
         occupancy = self._occupancy(t, self.as_of)
         if self._holds(t, self.members, occupancy):
             return row("met", 1.0)
-        best = [replace(m, state=t.state, resumes_to=None) if self.alive(m) else m
-                for m in self.members]  # fmt: skip
+        best = [replace(m, state=self.name_on(m, t.state), resumes_to=None)
+                if self.alive(m) else m for m in self.members]  # fmt: skip
         # Impossible only if it fails even when every cluster fills up in time: occupancy
         # is not forecast, and today's figure (or none, for a cluster not yet built) is
         # no proof of what it will be by then.

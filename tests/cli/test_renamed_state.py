@@ -4,6 +4,7 @@ targets, labels, `cluster list --state` and the funnel judge it by that definiti
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -86,3 +87,68 @@ def test_labels_list_and_funnel_know_the_renamed_state(renamed) -> None:
     assert order.index("eligible") < order.index("establishment")
     bad = renamed("cluster", "list", "--state", "nowhere")
     assert bad.exit_code == 1 and "eligible" in bad.stderr
+
+
+@pytest.fixture
+def rn_toml(tmp_path) -> Path:
+    """The reviewer's rn.toml: the packaged definition, `infrastructure` renamed."""
+    import states
+
+    text = (Path(states.__file__).parent / "cluster_establishment.toml").read_text("utf-8")
+    text = text.replace('version = "nd32-2024"', 'version = "rename-1"')
+    path = tmp_path / "rn.toml"
+    path.write_text(text.replace('"infrastructure"', '"infra_works"'), encoding="utf-8")
+    return path
+
+
+def form04(ccn, period: str) -> dict[str, tuple[object, str]]:
+    rows = json.loads(ok(ccn("report", "circular14", "--period", period, "--format", "json")))
+    return {r["no"]: (r["value"], r["note"]) for r in rows}
+
+
+def test_form04_and_occupancy_read_the_same_after_a_state_is_renamed(ccn, rn_toml) -> None:
+    ok(ccn("cluster", "add", "F1", "--name", "Cụm F1", "--area-ha", "50", "--since", "2024-01-01"))
+    for day in ("2024-03-01", "2024-05-01", "2024-08-01", "2025-01-01"):
+        ok(ccn("advance", "F1", "--on", day, "--ref", f"QĐ {day}"))
+    ok(ccn("milestone", "F1", "detailed_plan_approved", "--on", "2025-03-01"))
+    before = {p: form04(ccn, p) for p in ("2025", "2026")}
+    for rows in before.values():
+        assert (rows["3"][0], rows["4"][0], rows["9"][0], rows["10"][0]) == (1, 50.0, 1, 50.0)
+    occupancy = ok(ccn("report", "occupancy"))
+    shown = ok(ccn("cluster", "show", "F1")).splitlines()
+    assert "milestones:    detailed_plan_approved 01/03/2025" in shown
+    ok(ccn("workflow", "install", str(rn_toml)))
+    ok(ccn("workflow", "migrate", "--to", "rename-1", "--reason", "r",
+           "--map", "infrastructure=infra_works"))  # fmt: skip
+    assert {p: form04(ccn, p) for p in ("2025", "2026")} == before
+    assert ok(ccn("report", "occupancy")) == occupancy
+    assert "No established clusters" not in occupancy
+    after = ok(ccn("cluster", "show", "F1")).splitlines()
+    assert "state:         Infrastructure (infra_works)" in after
+    assert "milestones:    detailed_plan_approved 01/03/2025" in after
+    [open_line] = [line for line in after if line.startswith("open:")]
+    assert "detailed_plan_approved" not in open_line
+    assert "infrastructure_project_approved" in open_line
+
+
+def test_resume_after_a_rename_finds_the_ref_on_file(ccn, rn_toml) -> None:
+    ok(ccn("cluster", "add", "G1", "--name", "Cụm G1", "--state", "investment_approval",
+           "--since", "2024-06-01", "--ref", "QĐ 1"))  # fmt: skip
+    ok(ccn("advance", "G1", "--on", "2025-01-01", "--ref", "QĐ 2"))
+    ok(ccn("suspend", "G1", "--reason", "chờ vốn", "--on", "2025-06-01"))
+    ok(ccn("workflow", "install", str(rn_toml)))
+    ok(ccn("workflow", "migrate", "--to", "rename-1", "--map", "infrastructure=infra_works",
+           "--reason", "r"))  # fmt: skip
+    assert "G1: suspended -> infra_works (resume" in ok(ccn("resume", "G1"))
+
+
+def test_page_lists_a_renamed_step_where_the_step_it_renames_stood(renamed, tmp_path) -> None:
+    ok(renamed("cluster", "add", "E1", "--name", "Cụm E1", "--state", "establishment",
+               "--since", "2025-01-02", "--ref", "QĐ 3"))  # fmt: skip
+    out = tmp_path / "p.html"
+    ok(renamed("report", "html", "--out", str(out)))
+    page = out.read_text(encoding="utf-8")
+    select = page[page.index('<select id="state-filter">') :]
+    select = select[: select.index("</select>")]
+    found = re.findall(r'<option value="([a-z_]+)">', select)
+    assert found == ["planning_compliant", "eligible", "establishment"]

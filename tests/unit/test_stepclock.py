@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from workflow.attributes import migrate_data
 from workflow.model import GENESIS, Transition
-from workflow.stepclock import clock_on
+from workflow.stepclock import clock_on, passages
 from workflow.workdays import WorkCalendar
 
 CAL = WorkCalendar()
@@ -107,3 +109,52 @@ def test_clock_equals_a_day_by_day_oracle(history, extra) -> None:
             days,
             working,
         )
+
+
+# --- a definition switch renaming the state ---------------------------------------
+
+
+RENAMED = {"infrastructure": "infra_works"}
+
+
+def _migrate(seq: int, src: str, dst: str, day: date, renames: dict[str, str]) -> Transition:
+    t = _entry(seq, "migrate", src, dst, day)
+    return replace(t, data=migrate_data("w@1", "w@2", "sha", renames))
+
+
+def test_a_renamed_step_runs_on_as_one_stay() -> None:
+    d = date.fromisoformat
+    history = [
+        _entry(1, "register", None, "investment_approval", d("2024-06-01")),
+        _entry(2, "advance", "investment_approval", "infrastructure", d("2025-01-01")),
+        _entry(3, "suspend", "infrastructure", "suspended", d("2025-03-01")),
+        _entry(4, "resume", "suspended", "infrastructure", d("2025-04-01")),
+        # `workflow migrate --map infrastructure=infra_works`: effective when it entered.
+        _migrate(5, "infrastructure", "infra_works", d("2025-04-01"), RENAMED),
+    ]
+    c = clock_on(history, d("2025-05-01"))
+    assert c is not None
+    assert (c.state, c.since, c.pauses) == ("infra_works", d("2025-01-01"),
+                                            ((d("2025-03-01"), d("2025-04-01")),))  # fmt: skip
+    assert c.last.event == "resume"  # the rename moved nothing
+    # No stay of infrastructure ended by the rename: only the one before it.
+    assert list(passages(history, d("2025-05-01"))) == [
+        ("investment_approval", 214), ("suspended", 31)]  # fmt: skip
+    done = [*history, _entry(6, "advance", "infra_works", "operating", d("2025-05-01"))]
+    assert list(passages(done, d("2025-05-01")))[-1] == ("infra_works", 120 - 31)
+
+
+def test_a_suspended_step_renamed_resumes_in_its_new_name_unrestarted() -> None:
+    d = date.fromisoformat
+    history = [
+        _entry(1, "register", None, "investment_approval", d("2024-06-01")),
+        _entry(2, "advance", "investment_approval", "infrastructure", d("2025-01-01")),
+        _entry(3, "suspend", "infrastructure", "suspended", d("2025-03-01")),
+        _migrate(4, "suspended", "suspended", d("2025-03-01"), RENAMED),
+        _entry(5, "resume", "suspended", "infra_works", d("2025-04-01")),
+    ]
+    suspended = clock_on(history, d("2025-03-15"))
+    assert suspended is not None and suspended.resumes_to == "infra_works"
+    c = clock_on(history, d("2025-05-01"))
+    assert c is not None
+    assert (c.state, c.since, c.paused_days()) == ("infra_works", d("2025-01-01"), 31)
