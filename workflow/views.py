@@ -137,11 +137,17 @@ LOG = View(
         # fit whole, so it gives way last, cut in the middle.
         C("code", ("Code", "Mã"), lambda e: e.entry.code, last_resort=True, middle=True),
         C("seq", ("#", "#"), lambda e: e.entry.seq),
-        C("event", ("Event", "Sự kiện"), lambda e: e.entry.event, shrink=True),
+        # A milestone shows its name and its own date (the day its backdating is judged
+        # by), not the start of its state, where its entry takes effect.
+        C("event", ("Event", "Sự kiện"), lambda e: e.entry.event,
+          lambda e, _: e.milestone[0] if e.milestone else e.entry.event, shrink=True),
+        C("milestone", get=lambda e: e.milestone and e.milestone[0], optional=True),
+        C("milestone_on", get=lambda e: e.milestone and e.milestone[1], optional=True),
         C("from_state", get=lambda e: e.entry.from_state),
         C("to_state", ("To", "Sang"), lambda e: e.entry.to_state,
           lambda e, lang: label(e.entry.to_state, lang), shrink=True),
-        C("effective_at", ("Effective", "Hiệu lực"), lambda e: e.entry.effective_at),
+        C("effective_at", ("Effective", "Hiệu lực"), lambda e: e.entry.effective_at,
+          lambda e, _: e.milestone[1] if e.milestone else e.entry.effective_at),
         C("actor", ("Actor", "Người ghi"), lambda e: e.entry.actor, shrink=True),
         C("ref", get=lambda e: e.entry.ref),
         C("note", get=lambda e: e.entry.note),
