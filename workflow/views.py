@@ -646,7 +646,8 @@ FORM = View(
         C("value", ("Value", "Kết quả"), show=lambda r, _: "" if r.section else "-"
           if r.value is None else f"{r.value:,}" if isinstance(r.value, int)
           else f"{r.value:,.2f}"),
-        C("note", ("Note", "Ghi chú"), shrink=True),
+        C("note", ("Note", "Ghi chú"), show=lambda r, lang: r.note_vi if lang == "vi"
+          else r.note, shrink=True),
     )
 )  # fmt: skip
 

@@ -32,6 +32,7 @@ DAY = "DD/MM/YYYY"
 MOMENT = "DD/MM/YYYY HH:MM:SS"
 FORM_HEADERS = ("TT", "Chỉ tiêu", "Đơn vị tính", "Kết quả (lũy kế đến thời điểm báo cáo)",
                 "Ghi chú")  # fmt: skip
+MISSING_HEADERS = ("Mã", "Tên cụm công nghiệp", "Địa bàn", "Chủ đầu tư hạ tầng", "Bước")
 
 
 def _cell(ws: Worksheet, row: int, column: int, value: Any, bold: bool = False) -> None:
@@ -112,6 +113,8 @@ def form(report: Circular14, out: BinaryIO, note: str | None = None) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
+    from .labels import label
+
     p = report.period
     wb = Workbook()
     ws = wb.active
@@ -135,15 +138,16 @@ def form(report: Circular14, out: BinaryIO, note: str | None = None) -> None:
         _cell(ws, top, j, h, bold=True)
         ws.cell(row=top, column=j).alignment = Alignment(wrap_text=True, vertical="center")
     for i, r in enumerate(report.rows, top + 1):
-        for j, value in enumerate((r.no, r.indicator_vi, r.unit, r.value, r.note), 1):
+        for j, value in enumerate((r.no, r.indicator_vi, r.unit, r.value, r.note_vi), 1):
             _cell(ws, i, j, value, bold=r.section)
         ws.cell(row=i, column=2).alignment = Alignment(wrap_text=True)
     for letter, width in zip("ABCDE", (7, 62, 12, 22, 48), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = f"A{top + 1}"
     missing = wb.create_sheet("Thiếu Mẫu 02")
-    chase = ((m.code, m.name, m.locality, m.developer, m.state) for m in report.missing)
-    _sheet(missing, ("code", "name", "locality", "developer", "state"), chase)
+    chase = ((m.code, m.name, m.locality, m.developer, label(m.state, "vi"))
+             for m in report.missing)  # fmt: skip
+    _sheet(missing, MISSING_HEADERS, chase)
     missing.column_dimensions["B"].width = 40
     _save(wb, out)
 
