@@ -1075,6 +1075,8 @@ def workflow_migrate(env: Env, to: str, states: tuple[str, ...], maps: tuple[str
     rows = migrate_all(env.uow(), to=to, actor=env.actor, reason=reason, states=states,
                        dry_run=dry_run, include_in_appraisal=include_in_appraisal,
                        renames=parse_renames(maps))  # fmt: skip
+    if fmt == "table" and rows:  # every row's target: the table leaves it out
+        click.echo(f"To {rows[0].to_workflow}:")
     env.emit(rows, "MIGRATIONS", fmt)
     if fmt == "table":
         moved = sum(r.action == "migrate" for r in rows)

@@ -413,12 +413,14 @@ DIFF = View(
 MIGRATIONS = View(
     (
         C("code", ("Code", "Mã")),
-        C("state", ("State", "Bước"), show=_state("state")),
-        # Never cut: the dry run must say exactly what would happen (a wide table wraps).
-        C("from_workflow", ("From", "Từ")),
-        C("to_workflow", ("To", "Sang")),
+        # Never cut: the dry run must say exactly what would happen, so these go on over
+        # further lines rather than past 80 columns. Every row goes to the same
+        # definition: the line above the table names it, the table does not repeat it.
+        C("state", ("State", "Bước"), show=_state("state"), wrap=True),
+        C("from_workflow", ("From", "Từ"), wrap=True),
+        C("to_workflow"),
         C("action", ("Action", "Thao tác")),
-        C("why", ("Why", "Lý do")),
+        C("why", ("Why", "Lý do"), wrap=True),
         C("seq"),
     ),
     empty="No clusters to move.",
