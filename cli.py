@@ -763,9 +763,11 @@ def report_circular14(env: Env, period: str, form: str, locality: str | None, fm
     elif fmt == "json":
         render.write_json((row_data(r) for r in report.rows), sink)
     else:
-        render.emit(report.rows, views.FORM, fmt, env.lang, sink)
+        rows = [r.noted(env.lang) for r in report.rows]  # CSV's note follows --lang
+        render.emit(rows, views.FORM, fmt, env.lang, sink)
         if fmt == "table":
-            sink.write(f"\nNo Form 02 for {report.period.name}:\n".encode())
+            heading = "Chưa có Mẫu 02 kỳ" if env.lang == "vi" else "No Form 02 for"
+            sink.write(f"\n{heading} {report.period.name}:\n".encode())
             render.emit(report.missing, views.MISSING, "table", env.lang, sink)
     if out:
         _write_whole(out, sink.getvalue(), force)
@@ -1078,6 +1080,8 @@ def workflow_migrate(env: Env, to: str, states: tuple[str, ...], maps: tuple[str
     rows = migrate_all(env.uow(), to=to, actor=env.actor, reason=reason, states=states,
                        dry_run=dry_run, include_in_appraisal=include_in_appraisal,
                        renames=parse_renames(maps))  # fmt: skip
+    if fmt == "table" and rows:  # every row's target: the table leaves it out
+        click.echo(f"To {rows[0].to_workflow}:")
     env.emit(rows, "MIGRATIONS", fmt)
     if fmt == "table":
         moved = sum(r.action == "migrate" for r in rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from states import Definition, default_definition, definition_problem
@@ -269,11 +270,23 @@ def verify(uow: UnitOfWork, against: dict[str, Any] | None = None) -> Verificati
 @dataclass(frozen=True)
 class LogEntry:
     entry: Transition
-    backdated_days: int | None  # recorded this long after it took effect, over the limit
+    backdated_days: int | None  # recorded this long after the day it gives, over the limit
+
+    @property
+    def milestone(self) -> tuple[str, date] | None:
+        """(name, date) of a milestone entry: it takes effect at its state's start, so
+        its own date is in its data."""
+        from .milestones import recorded
+
+        return recorded(self.entry)
 
 
 def log(uow: UnitOfWork, f: LogFilter) -> Iterator[LogEntry]:
-    """Entries across all clusters by recorded time; backdated ones carry backdated_days."""
+    """Entries across all clusters by recorded time; backdated ones carry backdated_days,
+    counted as `audit verify` judges the backdating right: from a milestone's own date,
+    not from its state's start (see `authority.dated_on`)."""
+    from .authority import dated_on  # here: authority builds on this module's Problem
+
     limit = default_definition().backdate_limit_days
     with uow:
         mismatch = mismatch_rule(uow.users.list()) if f.mismatch else None
@@ -282,5 +295,5 @@ def log(uow: UnitOfWork, f: LogFilter) -> Iterator[LogEntry]:
         for t in uow.audit.log(f):
             if mismatch is not None and not mismatch(t.actor, t.db_user):
                 continue
-            back = (clock.local_date(t.recorded_at) - t.effective_on).days
+            back = (clock.local_date(t.recorded_at) - dated_on(t)).days
             yield LogEntry(t, back if back > limit else None)

@@ -59,13 +59,13 @@ def _why_not(d: Definition, t: Transition, user: UserState | None) -> str | None
         return f"actor {t.actor} was disabled when this was recorded"
     if user.role not in d.roles_for(t.event):
         return f"actor {t.actor} ({user.role}) may not {t.event}"
-    back = (clock.local_date(t.recorded_at) - _dated(t)).days
+    back = (clock.local_date(t.recorded_at) - dated_on(t)).days
     if back > d.backdate_limit_days and user.role != BACKDATE_ROLE:
         return f"actor {t.actor} ({user.role}) may not record {back} days back"
     return None
 
 
-def _dated(t: Transition) -> date:
+def dated_on(t: Transition) -> date:
     """The day an entry says something happened: a milestone's own date, else when it
     took effect. An entry that moves nothing (an amendment, a definition switch, the
     revert of a milestone) takes effect at its state's start, so is dated when recorded."""

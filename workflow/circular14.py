@@ -4,7 +4,8 @@ A list of indicators totalled over the area, rows numbered as the paper form. Va
 come from where the cluster stood at the period's end (workflow/portfolio.py), its
 facts, the newest version of its Form 02 for the period, and the infrastructure
 milestones (workflow/infrastructure.py). A value that cannot be known is None with the
-reason in the note, never a 0.
+reason in the note, never a 0. Each note is written in English and in Vietnamese: the
+workbook sent to the Ministry is Vietnamese throughout.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import clock
 from .errors import InvalidInput
@@ -92,11 +93,32 @@ ROWS: tuple[tuple[str, str, str, str], ...] = (
      "Clusters whose central wastewater plant meets environmental standards", CLUSTERS_VI),
 )  # fmt: skip
 SECTIONS = frozenset(no for no, _, _, unit in ROWS if not unit)
-NO_MILESTONES = "no data: infrastructure milestones are not recorded in ccn"
-NO_INFRASTRUCTURE = "no data: no infrastructure milestone is recorded for any established cluster"
-NO_PLANT = ("no data: no wastewater plant milestone is recorded and no Form 02 for the "
-            "period gives wastewater_plant")  # fmt: skip
-NO_FORM02 = "no data: no Form 02 for the period"
+
+
+class Note(NamedTuple):
+    """A row's note in English and in Vietnamese."""
+
+    en: str = ""
+    vi: str = ""
+
+    def then(self, other: Note) -> Note:
+        """Both notes, "; " between them where both say something."""
+        return Note(*("; ".join(x for x in pair if x) for pair in zip(self, other, strict=True)))
+
+
+NONE = Note()
+NO_MILESTONES = Note("no data: infrastructure milestones are not recorded in ccn",
+                     "không có số liệu: ccn không ghi nhận các mốc đầu tư hạ tầng")  # fmt: skip
+NO_INFRASTRUCTURE = Note(
+    "no data: no infrastructure milestone is recorded for any established cluster",
+    "không có số liệu: chưa ghi nhận mốc đầu tư hạ tầng nào của CCN đã thành lập",
+)
+NO_PLANT = Note("no data: no wastewater plant milestone is recorded and no Form 02 for the "
+                "period gives wastewater_plant",
+                "không có số liệu: chưa ghi nhận mốc trạm xử lý nước thải và không Mẫu 02 nào "
+                "của kỳ nêu tình trạng trạm xử lý nước thải")  # fmt: skip
+NO_FORM02 = Note("no data: no Form 02 for the period",
+                 "không có số liệu: không có Mẫu 02 của kỳ báo cáo")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -107,6 +129,11 @@ class FormRow:
     unit: str
     value: int | float | None
     note: str
+    note_vi: str
+
+    def noted(self, lang: str) -> FormRow:
+        """The row with its note in `lang` under `note` (CSV follows --lang)."""
+        return dataclasses.replace(self, note=self.note_vi) if lang == "vi" else self
 
     @property
     def section(self) -> bool:
@@ -153,30 +180,40 @@ class _Values:
                  missing: int) -> None:  # fmt: skip
         self.p, self.clusters, self.records = period, clusters, records
         self.milestones, self.missing = milestones, missing
-        self.out: dict[str, tuple[int | float | None, str]] = {}
+        self.out: dict[str, tuple[int | float | None, Note]] = {}
 
     def record(self, s: Standing) -> IndicatorRecord | None:
         return self.records.get(code_key(s.cluster.code))
 
-    def count(self, no: str, items: Iterable[Standing], note: str = "") -> None:
+    def count(self, no: str, items: Iterable[Standing], note: Note = NONE) -> None:
         self.out[no] = (len(list(items)), note)
 
-    def area(self, no: str, items: Iterable[Standing], note: str = "") -> None:
+    def area(self, no: str, items: Iterable[Standing], note: Note = NONE) -> None:
         total, unknown = _area(items)
-        gap = f"{unknown} cluster(s) without an area" if unknown else ""
-        self.out[no] = (total, "; ".join(x for x in (note, gap) if x))
+        gap = Note(f"{unknown} cluster(s) without an area",
+                   f"{unknown} CCN chưa có diện tích") if unknown else NONE  # fmt: skip
+        self.out[no] = (total, note.then(gap))
 
     def form02(self, no: str, field: str, items: Iterable[Standing] | None = None,
                digits: int = 2) -> None:  # fmt: skip
         chosen = self.clusters if items is None else list(items)
         found = [v for s in chosen if (r := self.record(s)) and (v := r.get(field)) is not None]
         if not found:
-            reason = NO_FORM02 if not self.records else f"no data: {field} not given in Form 02"
+            reason = (
+                NO_FORM02
+                if not self.records
+                else Note(
+                    f"no data: {field} not given in Form 02",
+                    "không có số liệu: các Mẫu 02 của kỳ không nêu chỉ tiêu này",
+                )
+            )
             self.out[no] = (None, reason)
             return
         total = sum(found)
         value = total if isinstance(total, int) else round(total, digits)
-        gap = f"{self.missing} cluster(s) without Form 02 (see missing)" if self.missing else ""
+        gap = Note(f"{self.missing} cluster(s) without Form 02 (see missing)",
+                   f"{self.missing} CCN chưa có Mẫu 02 (xem danh sách thiếu Mẫu 02)"
+                   ) if self.missing else NONE  # fmt: skip
         self.out[no] = (value, gap)
 
     def milestone(self, no: str, name: str, area_no: str | None = None) -> bool:
@@ -203,8 +240,11 @@ class _Values:
                      for s in self.clusters)  # fmt: skip
         for row in (no, area_no) if area_no else (no,):
             value, note = self.out[row]
-            said = f"from recorded milestones; {silent} established cluster(s) have none"
-            self.out[row] = (value, f"{note}; {said}" if note else said)
+            said = Note(
+                f"from recorded milestones; {silent} established cluster(s) have none",
+                f"theo các mốc đã ghi nhận; {silent} CCN đã thành lập chưa ghi mốc nào",
+            )
+            self.out[row] = (value, note.then(said))
         return True
 
 
@@ -243,9 +283,17 @@ def compute(
     v.area("2", live)
     v.count("3", est)
     v.area("4", est)
-    v.count("5", new, f"established {period.start:%d/%m/%Y}-{period.end:%d/%m/%Y}")
+    start, end = f"{period.start:%d/%m/%Y}", f"{period.end:%d/%m/%Y}"
+    v.count("5", new, Note(f"established {start}-{end}", f"thành lập từ {start} đến {end}"))
     v.area("6", new)
-    v.count("7", enterprise, "established clusters whose developer_kind is enterprise")
+    v.count(
+        "7",
+        enterprise,
+        Note(
+            "established clusters whose developer_kind is enterprise",
+            "CCN đã thành lập có chủ đầu tư hạ tầng là doanh nghiệp",
+        ),
+    )
     v.area("8", enterprise)
     v.milestone("9", DETAILED_PLAN, "10")
     v.milestone("11", PROJECT, "12")
@@ -253,15 +301,19 @@ def compute(
     v.form02("14", "investment_paid_bn")
     for suffix, test in split.items():
         chosen = [s for s in ops if test(s)]
-        v.count(f"15{suffix}", chosen, "at least one tenant project, or in operating"
-                if not suffix else "")  # fmt: skip
+        v.count(f"15{suffix}", chosen, Note(
+            "at least one tenant project, or in operating",
+            "có ít nhất một dự án thứ cấp, hoặc đang ở bước hoạt động") if not suffix
+            else NONE)  # fmt: skip
         v.area(f"16{suffix}", chosen)
     land_known = [s for s in ops if s.cluster.industrial_land_ha is not None]
     unknown = len(ops) - len(land_known)
     v.out["17"] = (
         round(float(sum(s.cluster.industrial_land_ha or 0.0 for s in land_known)), 2),
-        f"{unknown} operating cluster(s) without industrial land" if unknown else "",
-    )
+        Note(f"{unknown} operating cluster(s) without industrial land",
+             f"{unknown} CCN đang hoạt động chưa có diện tích đất công nghiệp")
+        if unknown else NONE,
+    )  # fmt: skip
     v.form02("18", "leased_ha", ops)
     both = [
         (s.cluster.industrial_land_ha, leased) for s in land_known
@@ -270,9 +322,15 @@ def compute(
     ]  # fmt: skip
     land = sum(a for a, _ in both if a)
     v.out["19"] = (
-        (round(100 * sum(b for _, b in both) / land, 2), "area-weighted: leased ÷ industrial "
-         f"land of the {len(both)} operating cluster(s) with both figures")
-        if land else (None, "no data: no operating cluster with industrial land and Form 02")
+        (round(100 * sum(b for _, b in both) / land, 2), Note(
+            "area-weighted: leased ÷ industrial "
+            f"land of the {len(both)} operating cluster(s) with both figures",
+            "bình quân theo diện tích: đã cho thuê ÷ đất công nghiệp của "
+            f"{len(both)} CCN đang hoạt động có đủ hai số liệu"))
+        if land else (None, Note(
+            "no data: no operating cluster with industrial land and Form 02",
+            "không có số liệu: không CCN đang hoạt động nào có cả diện tích đất công "
+            "nghiệp và Mẫu 02"))
     )  # fmt: skip
     sums = (("20", "projects"), ("21", "fdi_projects"), ("22", "operating_projects"),
             ("23", "revenue_bn"), ("24", "budget_paid_bn"), ("25", "employees"))  # fmt: skip
@@ -280,8 +338,9 @@ def compute(
         v.form02(no, field)
     _wastewater(v, live)
     rows = [
-        FormRow(no, vi, en, unit, *(v.out.get(no, (None, ""))))
+        FormRow(no, vi, en, unit, value, *note)
         for no, vi, en, unit in ROWS
+        for value, note in (v.out.get(no, (None, NONE)),)
     ]  # fmt: skip
     return rows, missing
 
@@ -304,7 +363,10 @@ def _wastewater(v: _Values, live: list[Standing]) -> None:
     if not known:
         v.out["26"] = v.out["27"] = (None, NO_PLANT)
         return
-    note = "from the recorded milestones and Form 02 (wastewater_plant)"
+    note = Note(
+        "from the recorded milestones and Form 02 (wastewater_plant)",
+        "theo các mốc đã ghi nhận và Mẫu 02 (tình trạng trạm xử lý nước thải)",
+    )
     v.out["26"] = (sum(plant(s) in ("building", "built", "compliant")
                        or reached(s, WASTEWATER_BUILT) or reached(s, WASTEWATER_COMPLIANT)
                        for s in live), note)  # fmt: skip
@@ -372,4 +434,5 @@ def _the_locality(uow: UnitOfWork, locality: str) -> list[str]:
 
 def row_data(r: FormRow) -> dict[str, Any]:
     return {"no": r.no, "indicator_vi": r.indicator_vi, "indicator_en": r.indicator_en,
-            "unit": r.unit, "value": r.value, "note": r.note}  # fmt: skip
+            "unit": r.unit, "value": r.value, "note": r.note,
+            "note_vi": r.note_vi}  # fmt: skip

@@ -11,6 +11,7 @@ chunks: a report of 100,000 rows is never held whole as one string.
 from __future__ import annotations
 
 import io
+import re
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -34,6 +35,9 @@ class Column:
     shrink: bool = False  # gives way when the table is too wide
     middle: bool = False  # cut from the middle: long names differ at their end
     last_resort: bool = False  # cut only once every `shrink` column is as narrow as it gets
+    # Gives way like `shrink`, but is never cut: its text goes on over further lines of
+    # its row, so a table that must say everything still fits.
+    wrap: bool = False
     csv: bool = True
     json: bool = True
     optional: bool = False  # left out of JSON when None
@@ -165,7 +169,8 @@ def table(rows: Iterable[Any], view: View, lang: str, out: BinaryIO) -> None:
     shrink = [i for i, c in enumerate(cols) if c.shrink]
     middle = [i for i, c in enumerate(cols) if c.middle]
     last = [i for i, c in enumerate(cols) if c.last_resort]
-    write_table(headers, lines, shrink, out, middle, last)
+    wrap = [i for i, c in enumerate(cols) if c.wrap]
+    write_table(headers, lines, shrink, out, middle, last, wrap)
 
 
 def write_table(
@@ -175,29 +180,38 @@ def write_table(
     out: BinaryIO,
     middle: Sequence[int] = (),
     last_resort: Sequence[int] = (),
+    wrap: Sequence[int] = (),
 ) -> None:
-    """Aligned columns within 80 terminal cells; the widest `shrink` column gives way
-    first (never a code: codes are never in `shrink`)."""
+    """Aligned columns within 80 terminal cells; the widest `shrink` or `wrap` column
+    gives way first (never a code: codes are never in `shrink`). A `wrap` column's cell
+    goes on over as many lines as it needs, so nothing of it is lost."""
     widths = [width(h) for h in headers]
     for row in cells:
         widths = [max(w, width(c)) for w, c in zip(widths, row, strict=True)]
-    for columns in (shrink, last_resort):
+    for columns in ([*shrink, *wrap], last_resort):
         while sum(widths) + 2 * (len(widths) - 1) > TABLE_WIDTH and columns:
             widest = max(columns, key=lambda i: widths[i])
             if widths[widest] <= MIN_WIDTH:
                 break
             widths[widest] -= 1
     headers = [_cut(h, w) for h, w in zip(headers, widths, strict=True)]
-    cut = [
-        [_cut(c, w, i in middle) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+    rows = [
+        [
+            _wrap(c, w) if i in wrap else [_cut(c, w, i in middle)]
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
         for row in cells
     ]
+    for i in wrap:  # lines broken short of the width leave it wider than it need be
+        widths[i] = max([width(headers[i])] + [width(x) for r in rows for x in r[i]])
 
     def line(values: Sequence[str]) -> str:
         return "  ".join(v + " " * (w - width(v)) for v, w in zip(values, widths, strict=True))
 
     text = [line(headers).rstrip(), "  ".join("-" * w for w in widths)]
-    text += [line(row).rstrip() for row in cut]
+    for parts in rows:
+        for n in range(max(len(p) for p in parts)):
+            text.append(line([p[n] if n < len(p) else "" for p in parts]).rstrip())
     out.write(("\n".join(text) + "\n").encode())
 
 
@@ -220,6 +234,45 @@ def _cut(text: str, limit: int, middle: bool = False) -> str:
             break
         out += ch
     return out + "…"
+
+
+# Where a line may break, the first that serves: at blanks; after the marks between the
+# parts of a name (cluster_establishment@nd32-2024, a/b); after "_" or "-"; anywhere.
+_BREAKS = (" ", " @/", " @/_-")
+
+
+def _wrap(text: str, limit: int, level: int = 0) -> list[str]:
+    """`text` over lines of at most `limit` cells, nothing left out."""
+    if width(text) <= limit:
+        return [text]
+    if level == len(_BREAKS):
+        out = []
+        while text:
+            out.append(_head(text, limit))
+            text = text[len(out[-1]) :]
+        return out
+    marks = re.escape(_BREAKS[level])
+    lines = [""]
+    for piece in re.findall(rf"[^{marks}]*[{marks}]+|[^{marks}]+", text):
+        if width((lines[-1] + piece).rstrip()) <= limit:
+            lines[-1] += piece
+            continue
+        if lines[-1]:
+            lines.append("")
+        body = piece.rstrip()
+        *done, last = _wrap(body, limit, level + 1)
+        lines[-1:] = [*done, last + piece[len(body) :]]
+    return [x.rstrip() for x in lines if x.strip()] or [""]
+
+
+def _head(text: str, limit: int) -> str:
+    """The longest start of `text` within `limit` cells, at least one character."""
+    out = text[0]
+    for ch in text[1:]:
+        if width(out + ch) > limit:
+            break
+        out += ch
+    return out
 
 
 def write_json(data: Any, out: BinaryIO) -> None:

@@ -137,11 +137,17 @@ LOG = View(
         # fit whole, so it gives way last, cut in the middle.
         C("code", ("Code", "Mã"), lambda e: e.entry.code, last_resort=True, middle=True),
         C("seq", ("#", "#"), lambda e: e.entry.seq),
-        C("event", ("Event", "Sự kiện"), lambda e: e.entry.event, shrink=True),
+        # A milestone shows its name and its own date (the day its backdating is judged
+        # by), not the start of its state, where its entry takes effect.
+        C("event", ("Event", "Sự kiện"), lambda e: e.entry.event,
+          lambda e, _: e.milestone[0] if e.milestone else e.entry.event, shrink=True),
+        C("milestone", get=lambda e: e.milestone and e.milestone[0], optional=True),
+        C("milestone_on", get=lambda e: e.milestone and e.milestone[1], optional=True),
         C("from_state", get=lambda e: e.entry.from_state),
         C("to_state", ("To", "Sang"), lambda e: e.entry.to_state,
           lambda e, lang: label(e.entry.to_state, lang), shrink=True),
-        C("effective_at", ("Effective", "Hiệu lực"), lambda e: e.entry.effective_at),
+        C("effective_at", ("Effective", "Hiệu lực"), lambda e: e.entry.effective_at,
+          lambda e, _: e.milestone[1] if e.milestone else e.entry.effective_at),
         C("actor", ("Actor", "Người ghi"), lambda e: e.entry.actor, shrink=True),
         C("ref", get=lambda e: e.entry.ref),
         C("note", get=lambda e: e.entry.note),
@@ -414,12 +420,14 @@ DIFF = View(
 MIGRATIONS = View(
     (
         C("code", ("Code", "Mã")),
-        C("state", ("State", "Bước"), show=_state("state")),
-        # Never cut: the dry run must say exactly what would happen (a wide table wraps).
-        C("from_workflow", ("From", "Từ")),
-        C("to_workflow", ("To", "Sang")),
+        # Never cut: the dry run must say exactly what would happen, so these go on over
+        # further lines rather than past 80 columns. Every row goes to the same
+        # definition: the line above the table names it, the table does not repeat it.
+        C("state", ("State", "Bước"), show=_state("state"), wrap=True),
+        C("from_workflow", ("From", "Từ"), wrap=True),
+        C("to_workflow"),
         C("action", ("Action", "Thao tác")),
-        C("why", ("Why", "Lý do")),
+        C("why", ("Why", "Lý do"), wrap=True),
         C("seq"),
     ),
     empty="No clusters to move.",
@@ -653,7 +661,8 @@ FORM = View(
         C("value", ("Value", "Kết quả"), show=lambda r, _: "" if r.section else "-"
           if r.value is None else f"{r.value:,}" if isinstance(r.value, int)
           else f"{r.value:,.2f}"),
-        C("note", ("Note", "Ghi chú"), shrink=True),
+        C("note", ("Note", "Ghi chú"), show=lambda r, lang: r.note_vi if lang == "vi"
+          else r.note, shrink=True),
     )
 )  # fmt: skip
 

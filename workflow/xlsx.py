@@ -5,7 +5,9 @@ Numbers are stored as numbers. Their formats are Excel's locale-neutral codes
 `#,##0` (whole numbers) and `#,##0.00` (decimals): "," stands for the thousands
 separator and "." for the decimal mark of whoever opens the file, so Excel or
 LibreOffice set to Vietnamese shows 1.234,56 and one set to English 1,234.56.
-Dates are real dates shown DD/MM/YYYY.
+Dates are real dates shown DD/MM/YYYY; instants (a time recorded) are real date-times
+in Vietnam time shown DD/MM/YYYY HH:MM:SS: a cell holds no time zone, so each is
+converted to Asia/Ho_Chi_Minh and its zone dropped, as JSON and CSV give it (+07:00).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from .clock import local_date
+from .clock import LOCAL_TZ
 from .errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -27,15 +29,17 @@ if TYPE_CHECKING:
 INTEGER = "#,##0"
 DECIMAL = "#,##0.00"
 DAY = "DD/MM/YYYY"
+MOMENT = "DD/MM/YYYY HH:MM:SS"
 FORM_HEADERS = ("TT", "Chỉ tiêu", "Đơn vị tính", "Kết quả (lũy kế đến thời điểm báo cáo)",
                 "Ghi chú")  # fmt: skip
+MISSING_HEADERS = ("Mã", "Tên cụm công nghiệp", "Địa bàn", "Chủ đầu tư hạ tầng", "Bước")
 
 
 def _cell(ws: Worksheet, row: int, column: int, value: Any, bold: bool = False) -> None:
     from openpyxl.styles import Font
 
     if isinstance(value, datetime):
-        value = local_date(value)
+        value = local_naive(value)
     if isinstance(value, list | tuple):
         value = ", ".join(str(v) for v in value)
     c = ws.cell(row=row, column=column, value=value)
@@ -49,10 +53,19 @@ def _cell(ws: Worksheet, row: int, column: int, value: Any, bold: bool = False) 
         c.number_format = INTEGER
     elif isinstance(value, float):
         c.number_format = DECIMAL
+    elif isinstance(value, datetime):
+        c.number_format = MOMENT
     elif isinstance(value, date):
         c.number_format = DAY
     if bold:
         c.font = Font(bold=True)
+
+
+def local_naive(moment: datetime) -> datetime:
+    """The wall-clock time in Vietnam; a naive value is taken as already local."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(LOCAL_TZ).replace(tzinfo=None)
 
 
 def _sheet(ws: Worksheet, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -100,6 +113,8 @@ def form(report: Circular14, out: BinaryIO, note: str | None = None) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
+    from .labels import label
+
     p = report.period
     wb = Workbook()
     ws = wb.active
@@ -123,15 +138,16 @@ def form(report: Circular14, out: BinaryIO, note: str | None = None) -> None:
         _cell(ws, top, j, h, bold=True)
         ws.cell(row=top, column=j).alignment = Alignment(wrap_text=True, vertical="center")
     for i, r in enumerate(report.rows, top + 1):
-        for j, value in enumerate((r.no, r.indicator_vi, r.unit, r.value, r.note), 1):
+        for j, value in enumerate((r.no, r.indicator_vi, r.unit, r.value, r.note_vi), 1):
             _cell(ws, i, j, value, bold=r.section)
         ws.cell(row=i, column=2).alignment = Alignment(wrap_text=True)
     for letter, width in zip("ABCDE", (7, 62, 12, 22, 48), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = f"A{top + 1}"
     missing = wb.create_sheet("Thiếu Mẫu 02")
-    chase = ((m.code, m.name, m.locality, m.developer, m.state) for m in report.missing)
-    _sheet(missing, ("code", "name", "locality", "developer", "state"), chase)
+    chase = ((m.code, m.name, m.locality, m.developer, label(m.state, "vi"))
+             for m in report.missing)  # fmt: skip
+    _sheet(missing, MISSING_HEADERS, chase)
     missing.column_dimensions["B"].width = 40
     _save(wb, out)
 

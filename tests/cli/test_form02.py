@@ -349,7 +349,8 @@ def test_circular14_in_every_format_and_xlsx_read_back(ccn: Ccn, tmp_path: Path)
     assert isinstance(rows, list) and len(rows) == 38
     assert [row["no"] for row in rows][:6] == ["I", "1", "2", "II", "3", "4"]
     assert rows[-1]["no"] == "27" and set(rows[0]) == {"no", "indicator_vi", "indicator_en",
-                                                       "unit", "value", "note"}  # fmt: skip
+                                                       "unit", "value", "note",
+                                                       "note_vi"}  # fmt: skip
     assert r.stderr == "Missing Form 02 for 2026H1: BS2\n"
     by_no = {row["no"]: row for row in rows}
     # Neither established cluster has an infrastructure milestone recorded: no data,
@@ -357,6 +358,9 @@ def test_circular14_in_every_format_and_xlsx_read_back(ccn: Ccn, tmp_path: Path)
     assert (by_no["9"]["value"], by_no["9"]["note"]) == (
         None,
         "no data: no infrastructure milestone is recorded for any established cluster",
+    )
+    assert by_no["9"]["note_vi"] == (
+        "không có số liệu: chưa ghi nhận mốc đầu tư hạ tầng nào của CCN đã thành lập"
     )
     assert (by_no["25"]["value"], by_no["15.3"]["value"]) == (1250, 1)
     out = tmp_path / "f04.xlsx"
@@ -384,18 +388,38 @@ def test_circular14_in_every_format_and_xlsx_read_back(ccn: Ccn, tmp_path: Path)
     assert (thirteen.value, thirteen.number_format) == (1234.5, "#,##0.00")
     assert (employees.value, employees.number_format) == (1250, "#,##0")
     assert ws["A17"].value == "9" and ws["D17"].value is None
-    assert ws["E17"].value.startswith("no data: no infrastructure milestone")
+    # The workbook goes to the Ministry: Vietnamese throughout.
+    assert ws["E17"].value == (
+        "không có số liệu: chưa ghi nhận mốc đầu tư hạ tầng nào của CCN đã thành lập"
+    )
     assert ws["A41"].value == "24" and ws["D41"].value is None
-    assert ws["E41"].value.startswith("no data")
+    assert ws["E41"].value == "không có số liệu: các Mẫu 02 của kỳ không nêu chỉ tiêu này"
+    assert ws["A13"].value == "5" and ws["E13"].value == "thành lập từ 15/12/2025 đến 14/06/2026"
+    assert ws["A21"].value == "13"
+    assert ws["E21"].value == "1 CCN chưa có Mẫu 02 (xem danh sách thiếu Mẫu 02)"
+    notes = [str(ws.cell(row=i, column=5).value or "") for i in range(7, 45)]
+    assert [n for n in notes if n] == [row["note_vi"] for row in rows if row["note_vi"]]
+    assert not any(w in n for n in notes for w in ("no data", "cluster", "established", "from"))
     missing = wb["Thiếu Mẫu 02"]
     assert [[c.value for c in row] for row in missing.iter_rows()] == [
-        ["code", "name", "locality", "developer", "state"],
-        ["BS2", "Cụm công nghiệp Bắc Sơn 2", "Cao Lộc", None, "investment_approval"],
+        ["Mã", "Tên cụm công nghiệp", "Địa bàn", "Chủ đầu tư hạ tầng", "Bước"],
+        ["BS2", "Cụm công nghiệp Bắc Sơn 2", "Cao Lộc", None, "Chấp thuận đầu tư"],
     ]
     csv_text = ok(ccn("report", "circular14", "--period", "2026H1", "--format", "csv")).stdout
     assert csv_text.splitlines()[0] == "\ufeffno,indicator_vi,indicator_en,unit,value,note"
+    assert csv_text.splitlines()[7] == "5,Số lượng CCN thành lập mới trong kỳ,Clusters "\
+                                       "established in the period,Cụm,1,"\
+                                        "established 15/12/2025-14/06/2026"  # fmt: skip
+    csv_vi = ok(ccn("--lang", "vi", "report", "circular14", "--period", "2026H1", "--format",
+                    "csv")).stdout.splitlines()  # fmt: skip
+    assert csv_vi[0] == "\ufeffno,indicator_vi,indicator_en,unit,value,note"
+    assert csv_vi[7] == "5,Số lượng CCN thành lập mới trong kỳ,Clusters established in the "\
+                        "period,Cụm,1,thành lập từ 15/12/2025 đến 14/06/2026"  # fmt: skip
     table = ok(ccn("--lang", "vi", "report", "circular14", "--period", "2026H1")).stdout
-    assert "No Form 02 for 2026H1:" in table and "BS2" in table
+    assert "\nChưa có Mẫu 02 kỳ 2026H1:\n" in table and "BS2" in table
+    table_en = ok(ccn("report", "circular14", "--period", "2026H1")).stdout
+    assert "\nNo Form 02 for 2026H1:\n" in table_en
+    assert "thành lập từ 15/12" in table and "established" not in table
     r = ccn("report", "circular14", "--period", "2026H1", "--form", "03")
     assert r.stderr == "Error: form 03 is for one locality: give --locality\n"
 
@@ -466,3 +490,12 @@ def test_pg_a_team_login_records_form02_as_itself(logins, pg_url) -> None:  # no
     assert run(lan, "audit", "verify").stdout == (
         "OK: 1 clusters, 1 transitions verified\nOK: 1 Form 02 indicator records verified\n"
     )
+
+
+@pytest.mark.parametrize("text", ["1e3", "1E3", "inf", "-inf", "nan", "Infinity"])
+def test_a_figure_written_as_python_reads_it_is_refused(ccn: Ccn, text: str) -> None:
+    portfolio(ccn)
+    r = ccn("indicators", "record", "HT1", "--period", "2025", "--revenue-bn", text)
+    assert (r.exit_code, r.stdout) == (1, "")
+    assert r.stderr == f"Error: invalid revenue_bn {text!r}: give a number\n"
+    assert ok(ccn("indicators", "list", "--format", "json")).stdout == "[]\n"

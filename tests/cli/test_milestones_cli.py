@@ -151,8 +151,11 @@ def test_workflow_install_list_diff_and_migrate(ccn) -> None:
     assert dump(ccn.url) == before
     lines = r.stdout.splitlines()
     assert lines[-1] == "would move 1 clusters, kept 1 (dry run: nothing changed)"
-    assert lines[2].split()[:2] == ["APP", "Establishment"] and "keep" in lines[2]
-    assert lines[3].split()[:2] == ["NEW", "Establishment"] and "migrate" in lines[3]
+    assert lines[0] == "To cluster_establishment@test-2026:"
+    assert lines[3].split()[:2] == ["APP", "Establishment"] and "keep" in lines[3]
+    new = next(line for line in lines if line.startswith("NEW"))
+    assert new.split()[:2] == ["NEW", "Establishment"] and "migrate" in new
+    assert max(map(len, lines)) <= 80
     r = ok(ccn("workflow", "migrate", "--to", "test-2026", "--reason", "NĐ 2026",
                "--format", "json"))  # fmt: skip
     assert json.loads(r.stdout) == [
@@ -201,3 +204,34 @@ def test_milestone_roles_and_backdating_as_for_every_event(ccn) -> None:
     ok(ccn("milestone", "HT1", "notice_published", "--on", "2026-02-02", actor="lan"))
     r = ok(ccn("audit", "verify"))
     assert r.stdout.startswith("OK: 1 clusters, 3 transitions"), r.stdout
+
+
+def test_workflow_migrate_table_fits_80_columns(ccn, tmp_path) -> None:
+    from pathlib import Path
+
+    text = Path("states/cluster_establishment.toml").read_text(encoding="utf-8")
+    assert 'version = "nd32-2024"' in text
+    x1 = tmp_path / "x1.toml"
+    x1.write_text(text.replace('version = "nd32-2024"', 'version = "x-1"'), encoding="utf-8")
+    ok(ccn("workflow", "install", str(x1)))
+    for code in ("HT1", "BS2"):
+        add(ccn, code, state="planned")
+    add(ccn, "APP")
+    ok(ccn("milestone", "APP", "dossier_complete", "--on", "02/02/2026"))
+    r = ok(ccn("workflow", "migrate", "--to", "x-1", "--reason", "thử", "--dry-run"))
+    assert r.stdout.splitlines() == [
+        "To cluster_establishment@x-1:",
+        "Code  State          From                    Action   Why",
+        "----  -------------  ----------------------  -------  ------------------------",
+        "APP   Establishment  cluster_establishment@  keep     dossier under appraisal",
+        "                     nd32-2024                        since 02/02/2026 (Decree",
+        "                                                      32 Art. 35.2)",
+        "BS2   Planned        cluster_establishment@  migrate",
+        "                     nd32-2024",
+        "HT1   Planned        cluster_establishment@  migrate",
+        "                     nd32-2024",
+        "would move 2 clusters, kept 1 (dry run: nothing changed)",
+    ]
+    vi = ok(ccn("--lang", "vi", "workflow", "migrate", "--to", "x-1", "--reason", "thử",
+                "--dry-run")).stdout.splitlines()  # fmt: skip
+    assert max(map(len, vi)) <= 80 and "…" not in "".join(vi)

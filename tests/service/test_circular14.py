@@ -156,7 +156,34 @@ def test_form04_of_a_hand_computed_portfolio(uow) -> None:
         "unit": "Cụm",
         "value": 3,
         "note": "",
+        "note_vi": "",
     }
+
+
+MISSING_VI = "3 CCN chưa có Mẫu 02 (xem danh sách thiếu Mẫu 02)"
+MILESTONES_VI = "theo các mốc đã ghi nhận; 5 CCN đã thành lập chưa ghi mốc nào"
+WASTEWATER_VI = "theo các mốc đã ghi nhận và Mẫu 02 (tình trạng trạm xử lý nước thải)"
+EXPECTED_VI = {
+    "2": "1 CCN chưa có diện tích",
+    "5": "thành lập từ 15/12/2025 đến 14/06/2026",
+    "7": "CCN đã thành lập có chủ đầu tư hạ tầng là doanh nghiệp",
+    **dict.fromkeys(("9", "10", "11", "12"), MILESTONES_VI),
+    **dict.fromkeys(("13", "14", "18", "20", "21", "22", "23", "24", "25"), MISSING_VI),
+    "15": "có ít nhất một dự án thứ cấp, hoặc đang ở bước hoạt động",
+    "19": "bình quân theo diện tích: đã cho thuê ÷ đất công nghiệp của 3 CCN đang hoạt động "
+          "có đủ hai số liệu",
+    "26": WASTEWATER_VI,
+    "27": WASTEWATER_VI,
+}  # fmt: skip
+
+
+def test_every_note_is_also_in_vietnamese(uow) -> None:
+    portfolio(uow)
+    rows = circular14(uow(), period="2026H1").rows
+    assert {r.no: r.note_vi for r in rows if r.note_vi} == EXPECTED_VI
+    assert {r.no for r in rows if r.note} == set(EXPECTED_VI)
+    year = {r.no: r.note_vi for r in circular14(uow(), period="2026").rows}
+    assert year["13"] == "không có số liệu: không có Mẫu 02 của kỳ báo cáo"
 
 
 def test_form03_counts_one_locality_only(uow) -> None:
@@ -194,6 +221,14 @@ def test_wastewater_rows_come_from_milestones_without_form02(uow) -> None:
     before = {r.no: (r.value, r.note) for r in circular14(uow(), period="2026H1").rows}
     # Nothing known of any plant: no data, never a 0.
     assert before["26"][0] is None and before["26"][1].startswith("no data")
+    notes_vi = {r.no: r.note_vi for r in circular14(uow(), period="2026H1").rows}
+    assert notes_vi["26"] == (
+        "không có số liệu: chưa ghi nhận mốc trạm xử lý nước thải và không Mẫu 02 nào của kỳ "
+        "nêu tình trạng trạm xử lý nước thải"
+    )
+    assert notes_vi["9"] == (
+        "không có số liệu: chưa ghi nhận mốc đầu tư hạ tầng nào của CCN đã thành lập"
+    )
     record_milestone(uow(), "W1", "wastewater_plant_built", on=date(2026, 5, 4), actor="tester")
     record_milestone(uow(), "W1", "wastewater_plant_compliant", on=date(2026, 6, 15),
                      actor="tester")  # fmt: skip
