@@ -78,11 +78,18 @@ def clean_text(value: str | None, field: str, required: bool = False) -> str | N
     return text
 
 
+_HECTARES = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
+
+
 def clean_area(value: str | float | None) -> float | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
-        area = float(value.replace(",", ".") if isinstance(value, str) else value)
+        # Digits with one decimal mark, "." or ","; never what else float() reads
+        # ("1e3", "inf", "nan", "1_000"), as Form 02 figures (indicators._number).
+        if isinstance(value, str) and not _HECTARES.fullmatch(value.strip()):
+            raise ValueError(value)
+        area = float(value.strip().replace(",", ".") if isinstance(value, str) else value)
     except ValueError:
         raise InvalidInput(
             f"invalid area {value!r}: give hectares as a number", "area_ha"
