@@ -171,6 +171,11 @@ def record(env: Env, move: str, code: str, on: str | None, **step: Any) -> None:
     )
     click.echo(f"{t.code}: {t.from_state} -> {t.to_state} ({t.event}, seq {t.seq}, "
                f"effective {t.effective_on.strftime('%d/%m/%Y')})")  # fmt: skip
+    if t.event == "revert":  # say what was undone: a revert of a revert brings one back
+        undone, back = services.reverted(env.uow(readonly=True), t.code, t.seq)
+        for word, entries in (("undid", undone), ("restored", back)):
+            for entry in entries:
+                click.echo(f"  {word} seq {entry.seq}: {views.entry_line(entry)}")
 
 
 def _not_blank(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

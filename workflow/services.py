@@ -425,6 +425,16 @@ def revert(
     return _move(uow, code, "revert", actor=actor, on=on, note=reason, started=started)
 
 
+def reverted(uow: UnitOfWork, code: str, seq: int) -> tuple[list[Transition], list[Transition]]:
+    """What the revert at `seq` did: the entries it took away, and those it brought
+    back (a revert undoes the entry just before it, which may itself be a revert)."""
+    from .stepclock import revert_effect
+
+    with uow:
+        before = [t for t in uow.clusters.history(code) if t.seq < seq]
+    return revert_effect(before)
+
+
 def amend(
     uow: UnitOfWork, code: str, changes: dict[str, str | None], *, actor: str, reason: str
 ) -> Transition:

@@ -56,11 +56,27 @@ def standing(entries: Sequence[E]) -> list[E]:
     A revert undoes the entry just before it, which may itself be a revert (so
     reverting a revert restores the entry it undid).
     """
-    alive = [True] * len(entries)
-    for i in range(len(entries) - 1, 0, -1):
-        if alive[i] and entries[i].event == "revert":
-            alive[i - 1] = False
+    alive = _alive([t.event for t in entries])
     return [t for t, ok in zip(entries, alive, strict=True) if ok and t.event != "revert"]
+
+
+def _alive(events: Sequence[str]) -> list[bool]:
+    alive = [True] * len(events)
+    for i in range(len(events) - 1, 0, -1):
+        if alive[i] and events[i] == "revert":
+            alive[i - 1] = False
+    return alive
+
+
+def revert_effect(entries: Sequence[E]) -> tuple[list[E], list[E]]:
+    """What one more revert after `entries` would do: the entries it takes away, and
+    those it brings back (reverting a revert restores what that revert undid)."""
+    events = [t.event for t in entries]
+    before = _alive(events)
+    after = _alive([*events, "revert"])[:-1]
+    undone = [t for t, b, a in zip(entries, before, after, strict=True) if b and not a]
+    back = [t for t, b, a in zip(entries, before, after, strict=True) if a and not b]
+    return ([t for t in undone if t.event != "revert"], [t for t in back if t.event != "revert"])
 
 
 @dataclass(frozen=True)

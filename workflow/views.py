@@ -65,6 +65,13 @@ def _event(t: Any) -> str:
     return str(t.event)
 
 
+def entry_line(t: Any) -> str:
+    """One history entry in a few words: its event (a milestone's name and date) and
+    the move it made, if any."""
+    move = f" {t.from_state} -> {t.to_state}" if t.from_state != t.to_state else ""
+    return f"{_event(t)}{move}"
+
+
 HISTORY = View(
     (
         C("seq", ("#", "#")),
@@ -78,7 +85,8 @@ HISTORY = View(
           csv=False),
         C("ref", ("Ref", "Văn bản"), shrink=True),
         C("note", ("Note", "Ghi chú"), shrink=True),
-        C("data", get=lambda t: json.loads(t.data) if t.data else None, csv=False),
+        # In CSV too, as JSON text: a milestone's name and date, an edit's old and new values.
+        C("data", get=lambda t: json.loads(t.data) if t.data else None),
     )
 )  # fmt: skip
 

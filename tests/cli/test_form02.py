@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from pathlib import Path
@@ -135,6 +136,17 @@ def _xlsx(rows: list[list[object]]) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def test_history_csv_carries_what_an_edit_changed(ccn: Ccn) -> None:
+    portfolio(ccn)
+    ok(ccn("cluster", "edit", "HT1", "--kind", "specialised", "--industrial-land-ha", "42",
+           "--reason", "QĐ 77/QĐ-UBND điều chỉnh"))  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(ok(ccn("history", "HT1", "--format", "csv")).stdout)))
+    assert json.loads(rows[-1]["data"]) == {
+        "changes": {"industrial_land_ha": [40.0, 42.0], "kind": ["craft_village", "specialised"]}
+    }
+    assert json.loads(rows[0]["data"])["name"] == "Cụm công nghiệp Hợp Thành 1"
 
 
 def test_land_without_industrial_land_is_bound_by_the_area(ccn: Ccn, tmp_path: Path) -> None:

@@ -235,3 +235,31 @@ def test_workflow_migrate_table_fits_80_columns(ccn, tmp_path) -> None:
     vi = ok(ccn("--lang", "vi", "workflow", "migrate", "--to", "x-1", "--reason", "thử",
                 "--dry-run")).stdout.splitlines()  # fmt: skip
     assert max(map(len, vi)) <= 80 and "…" not in "".join(vi)
+
+
+def test_revert_says_what_it_undid_and_reverting_a_revert_of_a_milestone_moves_nothing(
+    ccn,
+) -> None:
+    add(ccn, "HT1")
+    ok(ccn("milestone", "HT1", "first_application", "--on", "20/02/2026"))
+    ok(ccn("milestone", "HT1", "notice_published", "--on", "25/02/2026"))
+    r = ok(ccn("revert", "HT1", "--reason", "Nhầm ngày"))
+    assert r.stdout == (
+        "HT1: establishment -> establishment (revert, seq 4, effective 05/01/2026)\n"
+        "  undid seq 3: notice_published 25/02/2026\n"
+    )
+    r = ok(ccn("revert", "HT1", "--reason", "Thông báo là đúng"))
+    assert r.stdout == (
+        "HT1: establishment -> establishment (revert, seq 5, effective 05/01/2026)\n"
+        "  restored seq 3: notice_published 25/02/2026\n"
+    )
+    assert j(ccn("cluster", "show", "HT1", "--format", "json"))["milestones"] == [
+        {"milestone": "first_application", "on": "2026-02-20"},
+        {"milestone": "notice_published", "on": "2026-02-25"},
+    ]
+    # The step still began on 05/01/2026: a move may be dated before today.
+    r = ok(ccn("advance", "HT1", "--on", "2026-02-27", "--ref", "QĐ 9/QĐ-UBND"))
+    assert r.stdout.startswith("HT1: establishment -> investment_approval (advance, seq 6")
+    r = ok(ccn("revert", "HT1", "--reason", "Chưa có quyết định"))
+    assert r.stdout.endswith("  undid seq 6: advance establishment -> investment_approval\n")
+    assert ok(ccn("audit", "verify")).stdout.startswith("OK: 1 clusters, 7 transitions")

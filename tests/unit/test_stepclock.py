@@ -158,3 +158,28 @@ def test_a_suspended_step_renamed_resumes_in_its_new_name_unrestarted() -> None:
     c = clock_on(history, d("2025-05-01"))
     assert c is not None
     assert (c.state, c.since, c.paused_days()) == ("infra_works", d("2025-01-01"), 31)
+
+
+def test_revert_effect_follows_a_chain_of_reverts() -> None:
+    from types import SimpleNamespace
+
+    from workflow.stepclock import revert_effect, standing
+
+    def chain(*events: str) -> list[Any]:
+        return [SimpleNamespace(seq=i + 1, event=e) for i, e in enumerate(events)]
+
+    def seqs(entries: list[Any]) -> list[int]:
+        return [t.seq for t in entries]
+
+    base = chain("register", "advance", "milestone")
+    assert tuple(map(seqs, revert_effect(base))) == ([3], [])
+    once = chain("register", "advance", "milestone", "revert")
+    assert tuple(map(seqs, revert_effect(once))) == ([], [3])
+    twice = chain("register", "advance", "milestone", "revert", "revert")
+    assert tuple(map(seqs, revert_effect(twice))) == ([3], [])
+    # What it says is what `standing` then gives.
+    for entries in (base, once, twice):
+        undone, back = revert_effect(entries)
+        after = standing([*entries, SimpleNamespace(seq=99, event="revert")])
+        before = standing(entries)
+        assert seqs(after) == sorted(set(seqs(before)) - set(seqs(undone)) | set(seqs(back)))
