@@ -9,7 +9,7 @@ it, the history, and store what comes back.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
@@ -134,8 +134,9 @@ class Cluster:
         rules.require_fields(
             definition, self.code, step.event, target, step.ref, step.note, on_file=on_file
         )
-        if step.event == "revert" and history and history[-1].event == "milestone":
-            # Undoing a milestone moves nothing: it takes effect where the milestone did.
+        if step.event == "revert" and history and _notes_only(history):
+            # Undoing (or bringing back) a milestone moves nothing: it takes effect where
+            # the milestone did, and the step keeps its start.
             t = self._entry(
                 step.event, target, self.since, now, actor=actor, login=login, ref=step.ref,
                 note=step.note,
@@ -363,9 +364,6 @@ class User:
     created_at: datetime
     created_by: str
     login: str | None = None  # the database login (on SQLite, the OS login) that acts as them
-    # The lookup key stored beside the name (every command finds the user by it): derived
-    # from `name`, so `audit verify` recomputes it. None where a store keeps none.
-    name_key: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -383,3 +381,13 @@ class UserChange:
     prev_hash: str | None = None
     hash: str | None = None
     canon: int | None = None
+
+
+def _notes_only(history: Sequence[Transition]) -> bool:
+    """Whether one more revert would only take away or bring back milestones."""
+    from .replay import NOTE_EVENTS
+    from .stepclock import revert_effect
+
+    undone, back = revert_effect(history)
+    changed = undone + back
+    return bool(changed) and all(t.event in NOTE_EVENTS for t in changed)
