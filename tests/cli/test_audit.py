@@ -176,9 +176,9 @@ def test_checkpoint_catches_a_truncated_chain(ccn, tmp_path) -> None:
 def test_revert_paths(ccn) -> None:
     walk(ccn)
     r = ccn("revert", "HT1", "--reason", "nhập nhầm")
-    assert (
-        r.stdout
-        == "HT1: establishment -> planning_compliant (revert, seq 4, effective 02/03/2026)\n"
+    assert r.stdout == (
+        "HT1: establishment -> planning_compliant (revert, seq 4, effective 02/03/2026)\n"
+        "  undid seq 3: advance planning_compliant -> establishment\n"
     )
     hist = json.loads(ccn("history", "HT1", "--format", "json").stdout)
     assert [h["event"] for h in hist] == ["register", "advance", "advance", "revert"]
