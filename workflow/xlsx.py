@@ -81,7 +81,7 @@ def view_sheets(sheets: Sequence[tuple[str, Iterable[Any], View]], out: BinaryIO
     """One sheet per (title, rows, view), with the view's CSV columns."""
     from openpyxl import Workbook
 
-    from .render import plain
+    from .render import csv_value
 
     wb = Workbook()
     for n, (title, rows, view) in enumerate(sheets):
@@ -90,12 +90,13 @@ def view_sheets(sheets: Sequence[tuple[str, Iterable[Any], View]], out: BinaryIO
         ws.title = title[:31]
         cols = [c for c in view.columns if c.csv]
         _sheet(ws, [c.key for c in cols],
-               ([_native(c.value(r), plain) for c in cols] for r in rows))  # fmt: skip
+               ([_native(c.value(r), csv_value) for c in cols] for r in rows))  # fmt: skip
     _save(wb, out)
 
 
 def _native(value: Any, plain: Any) -> Any:
-    """What a cell holds: numbers, dates and text as themselves, the rest as JSON/CSV."""
+    """What a cell holds: numbers, dates and text as themselves, the rest as the CSV
+    cell (a mapping as JSON text, a list joined)."""
     if isinstance(value, int | float | str | date) or value is None:
         return value
     return plain(value)
