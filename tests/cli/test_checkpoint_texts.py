@@ -334,3 +334,24 @@ def test_removing_every_user_change_is_found_against_a_checkpoint(ccn: Ccn, tmp_
     raw_sql(ccn.url, "DELETE FROM user_changes", "DELETE FROM users", unlock=("user_changes",))
     assert verify(ccn, "--against", str(cp))[:2] == (
         1, ["BROKEN user changes: missing: no changes left (checkpoint had seq 1)"])  # fmt: skip
+
+
+# ---------------------------------------------------------------- 4. dump summaries
+
+
+def test_dump_and_restore_name_form02_records_and_targets_files(
+    ccn: Ccn, tmp_path: Path, sqlite_template: Path
+) -> None:
+    portfolio(ccn)
+    for leased in ("1", "2"):  # the second corrects the first: two records
+        ok(ccn("indicators", "record", "HT1", "--period", "2026H1", "--leased-ha", leased))
+    file = tmp_path / "x.jsonl"
+    assert ok(ccn("db", "dump", str(file))).stdout == (
+        "Dumped 1 clusters, 1 history entries, 0 users, 2 definitions, 2 Form 02 records, "
+        f"1 targets file to {file}.\n"
+    )
+    target = Ccn(sqlite_target(tmp_path, sqlite_template))
+    assert ok(target("db", "restore", str(file))).stdout == (
+        "Restored and verified 1 clusters, 1 history entries, 0 users, 2 definitions, "
+        f"2 Form 02 records, 1 targets file from {file}.\n"
+    )
