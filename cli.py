@@ -874,7 +874,9 @@ def audit_verify(env: Env, against: str | None) -> None:
 @click.option("--out", metavar="FILE", help="Write here instead of standard output.")
 @click.option("--force", is_flag=True, help=FORCE_HELP)
 def audit_checkpoint(env: Env, out: str | None, force: bool) -> None:
-    """Write every cluster's head and their root hash, to keep outside the database."""
+    """Write every cluster's head, the Form 02 and user change logs' heads, every
+    stored definition's and targets file's hash, and their root hash, to keep outside
+    the database."""
     import json
 
     from workflow.checkpoints import checkpoint
@@ -1004,7 +1006,15 @@ def db_dump(env: Env, file: str) -> None:
 
     c = dump(env.uow(readonly=True), file).counts
     click.echo(f"Dumped {c['cluster']} clusters, {c['entry']} history entries, "
-               f"{c['user']} users, {c['workflow']} definitions to {file}.")  # fmt: skip
+               f"{c['user']} users, {c['workflow']} definitions, {_also_dumped(c)} "
+               f"to {file}.")  # fmt: skip
+
+
+def _also_dumped(counts: dict[str, int]) -> str:
+    """The Form 02 records and targets files a dump holds, as its summary line names them."""
+    records, files = counts["indicator"], counts["targets"]
+    return (f"{records} Form 02 record{'' if records == 1 else 's'}, "
+            f"{files} targets file{'' if files == 1 else 's'}")  # fmt: skip
 
 
 @cmd(db_group, "restore")
@@ -1016,8 +1026,8 @@ def db_restore(env: Env, file: str) -> None:
 
     r = restore(env.uow(), file)
     click.echo(f"Restored and verified {r.clusters} clusters, {r.transitions} history "
-               f"entries, {r.counts['user']} users, {r.counts['workflow']} definitions "
-               f"from {file}.")  # fmt: skip
+               f"entries, {r.counts['user']} users, {r.counts['workflow']} definitions, "
+               f"{_also_dumped(r.counts)} from {file}.")  # fmt: skip
 
 
 workflow_group = group("workflow", "Inspect, install, compare and migrate workflow definitions.")

@@ -20,6 +20,7 @@ from .repository import ENTRY_COLUMNS
 C = tables.clusters.c
 T = tables.transitions.c
 W = tables.workflows.c
+G = tables.targets.c
 
 
 class SqlAuditQueries:
@@ -67,6 +68,10 @@ class SqlAuditQueries:
 
     def workflows(self) -> list[tuple[str, str, str]]:
         rows = self.conn.execute(select(W.name, W.version, W.sha256, W.text).order_by(W.id))
+        return [(f"{name}@{version}", sha, text) for name, version, sha, text in rows]
+
+    def targets(self) -> list[tuple[str, str, str]]:
+        rows = self.conn.execute(select(G.name, G.version, G.sha256, G.text).order_by(G.id))
         return [(f"{name}@{version}", sha, text) for name, version, sha, text in rows]
 
     def latest_recorded_at(self) -> datetime | None:

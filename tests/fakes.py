@@ -450,6 +450,9 @@ class FakeAuditQueries:
     def workflows(self) -> list[tuple[str, str, str]]:
         return [(key, d.sha256, d.text) for key, (d, _) in self.data.definitions.items()]
 
+    def targets(self) -> list[tuple[str, str, str]]:
+        return [(t.key, t.sha256, t.text) for t, _, _ in self.data.targets]
+
     def log(self, f: LogFilter) -> Iterator[Transition]:
         # Ties in recorded time go by cluster, then seq: the order the rows were written in
         # for every history these tests build (the SQL store breaks ties by row id).

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from states import Definition, default_definition, definition_problem
+from states import Definition, default_definition
 
 from . import checkpoints, clock
 from .attributes import Facts, facts_from
@@ -18,6 +18,7 @@ from .indicators import check_chain as check_indicator_chain
 from .model import GENESIS, Transition
 from .ports import ChainHead, LogFilter, UnitOfWork
 from .replay import IllegalHistory, replay
+from .stored import stored_definition_problem, stored_targets_problem
 from .text import search_keys
 from .validate import code_key
 
@@ -232,11 +233,17 @@ def verify(uow: UnitOfWork, against: dict[str, Any] | None = None) -> Verificati
                     definitions[key] = None  # reported with the workflows
             return definitions[key]
 
-        for key, sha, text in uow.audit.workflows():
-            problem = definition_problem(key, sha, text)
+        stored_workflows, stored_targets = uow.audit.workflows(), uow.audit.targets()
+        for key, sha, text in stored_workflows:
+            problem = stored_definition_problem(key, sha, text)
             if problem:
                 result.problems.append(Problem(key, None, f"changed row: workflow {problem}"))
                 definitions[key] = None
+        result.problems += [
+            Problem(key, None, f"changed row: targets {problem}")
+            for key, sha, text in stored_targets
+            if (problem := stored_targets_problem(key, sha, text))
+        ]
         for head, entries in uow.audit.chains():
             result.clusters += 1
             result.transitions += len(entries)
@@ -261,6 +268,8 @@ def verify(uow: UnitOfWork, against: dict[str, Any] | None = None) -> Verificati
         ]
         if expected is not None:
             expected.check_indicators(records)
+            expected.check_users(changes)
+            expected.check_texts(stored_workflows, stored_targets)
         if against is not None:
             found = expected.finish() if expected else checkpoints.compare_format_1(uow, against)
             result.problems += [Problem(f.code, None, f.reason) for f in found]

@@ -12,14 +12,24 @@ Format 3 (`ccn-checkpoint/3`) adds the head of the Form 02 indicator chain
 as one more line ``#form02<TAB>seq<TAB>hash<LF>`` after the clusters'. Deleting
 Form 02 records, even only the newest, is then found.
 
-Formats 2 and 1 (a root over heads recorded by `covers_until`) still verify, for
-what they cover: the clusters' chains, not the Form 02 records.
+Format 4 (`ccn-checkpoint/4`) adds the head of the user change log (`users`: seq
+and hash of the newest hashed change, or null), and every stored definition's and
+installed targets file's name@version and SHA-256 (`definitions`, `targets`). The
+root covers them as further lines, after Form 02's: ``#users<TAB>seq<TAB>hash<LF>``
+when a change was recorded, then ``#workflow<TAB>key<TAB>sha256<LF>`` and
+``#targets<TAB>key<TAB>sha256<LF>``, each sorted by key. A definition or targets file
+rewritten in place, even with its row's hash recomputed, or the newest user changes
+removed, are then found.
+
+Formats 3, 2 and 1 (a root over heads recorded by `covers_until`) still verify, for
+what they cover: format 3 the clusters' chains and the Form 02 records, the older
+ones the clusters' chains only.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,13 +38,15 @@ from . import clock
 from .chain import utc_text
 from .errors import InvalidInput
 from .indicators import IndicatorRecord
-from .model import Transition
+from .model import Transition, UserChange
 from .ports import UnitOfWork
 
-FORMAT = "ccn-checkpoint/3"
+FORMAT = "ccn-checkpoint/4"
+FORMAT_3 = "ccn-checkpoint/3"
 FORMAT_2 = "ccn-checkpoint/2"
 FORMAT_1 = "ccn-checkpoint/1"
 FORM02 = "Form 02"  # how findings about the indicator chain are named
+USERS = "user changes"  # and about the user change log
 
 
 @dataclass(frozen=True)
@@ -43,11 +55,29 @@ class Finding:
     reason: str
 
 
+@dataclass(frozen=True)
+class Stored:
+    """What format 4 adds: the user change log's head and the stored texts' hashes."""
+
+    users: tuple[int, str] | None
+    definitions: dict[str, str]  # name@version: sha256
+    targets: dict[str, str]
+
+    def lines(self) -> Iterator[str]:
+        if self.users is not None:
+            yield f"#users\t{self.users[0]}\t{self.users[1]}\n"
+        for kind, texts in (("workflow", self.definitions), ("targets", self.targets)):
+            for key, sha in sorted(texts.items()):
+                yield f"#{kind}\t{key}\t{sha}\n"
+
+
 def root_of(
-    heads: Iterable[tuple[str, int, str]], indicators: tuple[int, str] | None = None
+    heads: Iterable[tuple[str, int, str]],
+    indicators: tuple[int, str] | None = None,
+    stored: Stored | None = None,
 ) -> tuple[str, int, int]:
     """(root, clusters, transitions) over (code, seq, hash) heads and, from format 3 on,
-    the indicator chain's head."""
+    the indicator chain's head, from format 4 on what `Stored` holds."""
     digest = hashlib.sha256()
     clusters = transitions = 0
     for code, seq, h in sorted(heads):
@@ -56,6 +86,8 @@ def root_of(
         transitions += seq
     if indicators is not None:
         digest.update(f"#form02\t{indicators[0]}\t{indicators[1]}\n".encode())
+    for line in stored.lines() if stored is not None else ():
+        digest.update(line.encode())
     return digest.hexdigest(), clusters, transitions
 
 
@@ -64,8 +96,13 @@ def checkpoint(uow: UnitOfWork) -> dict[str, Any]:
         heads = sorted(uow.audit.heads())
         latest = uow.audit.latest_recorded_at()
         last = uow.indicators.last()
+        change = uow.users.last_change()
+        definitions = {key: sha for key, sha, _ in uow.audit.workflows()}
+        targets = {key: sha for key, sha, _ in uow.audit.targets()}
     form02 = (last.seq, last.hash) if last else None
-    root, clusters, transitions = root_of(heads, form02)
+    users = (change.seq, change.hash) if change and change.seq and change.hash else None
+    stored = Stored(users, definitions, targets)
+    root, clusters, transitions = root_of(heads, form02, stored)
     return {
         "format": FORMAT,
         "created_at": clock.iso_local(clock.now()),
@@ -75,6 +112,9 @@ def checkpoint(uow: UnitOfWork) -> dict[str, Any]:
         "root": root,
         "heads": [{"code": c, "seq": s, "hash": h} for c, s, h in heads],
         "indicators": {"seq": form02[0], "hash": form02[1]} if form02 else None,
+        "users": {"seq": users[0], "hash": users[1]} if users else None,
+        "definitions": [{"key": k, "sha256": v} for k, v in sorted(definitions.items())],
+        "targets": [{"key": k, "sha256": v} for k, v in sorted(targets.items())],
     }
 
 
@@ -82,25 +122,30 @@ class Expected:
     """A checkpoint's heads, checked off one chain at a time while verifying."""
 
     def __init__(self, cp: dict[str, Any]) -> None:
-        if not isinstance(cp, dict) or cp.get("format") not in (FORMAT, FORMAT_2):
+        if not isinstance(cp, dict) or cp.get("format") not in (FORMAT, FORMAT_3, FORMAT_2):
             raise InvalidInput(f"not a ccn checkpoint (expected format {FORMAT})")
         heads = cp.get("heads")
         if not isinstance(heads, list) or not all(_is_head(h) for h in heads):
             raise InvalidInput("checkpoint has a bad heads list")
         self.heads = {h["code"]: (h["seq"], h["hash"]) for h in heads}
         self.created_at = cp.get("created_at")
-        # Format 2 did not record the indicator chain: it proves the clusters only.
-        self.covers_indicators = cp["format"] == FORMAT
-        form02 = cp.get("indicators")
-        good = form02 is None or (isinstance(form02, dict) and _is_head({**form02, "code": ""}))
-        if self.covers_indicators and not good:
-            raise InvalidInput("checkpoint has a bad indicators head")
-        self.indicators: tuple[int, str] | None = (
-            (form02["seq"], form02["hash"]) if self.covers_indicators and form02 else None
+        # Format 2 did not record the indicator chain: it proves the clusters only;
+        # format 3 did not record the user change log nor the stored texts.
+        self.covers_indicators = cp["format"] in (FORMAT, FORMAT_3)
+        self.indicators = _seq_head(cp, "indicators") if self.covers_indicators else None
+        self.stored = (
+            Stored(
+                _seq_head(cp, "users"),
+                _hashes(cp, "definitions"),
+                _hashes(cp, "targets"),
+            )
+            if cp["format"] == FORMAT
+            else None
         )
         root, _, _ = root_of(
             ((c, s, h) for c, (s, h) in self.heads.items()),
             self.indicators,
+            self.stored,
         )
         self.altered = root != cp.get("root")
         self.findings: list[Finding] = []
@@ -139,6 +184,47 @@ class Expected:
             return
         self.findings.append(Finding(FORM02, why))
 
+    def check_users(self, changes: Sequence[UserChange]) -> None:
+        """The user change log still holds the change the checkpoint ended on, unchanged."""
+        if self.stored is None or self.stored.users is None:
+            return
+        seq, h = self.stored.users
+        hashed = [c for c in changes if c.seq is not None]
+        last = max((c.seq or 0 for c in hashed), default=0)
+        if not hashed:
+            why = f"missing: no changes left (checkpoint had seq {seq})"
+        elif last < seq:
+            why = f"cut short (checkpoint had seq {seq}, now {last}): changes were removed"
+        elif not any(c.seq == seq and c.hash == h for c in hashed):
+            why = f"changed (its seq {seq} is not the one in the checkpoint)"
+        else:
+            return
+        self.findings.append(Finding(USERS, why))
+
+    def check_texts(
+        self, definitions: Sequence[tuple[str, str, str]], targets: Sequence[tuple[str, str, str]]
+    ) -> None:
+        """Every definition and targets file the checkpoint listed is still stored, with
+        the same text: the row's hash and the text's own."""
+        if self.stored is None:
+            return
+        for kind, had, rows in (
+            ("workflow", self.stored.definitions, definitions),
+            ("targets", self.stored.targets, targets),
+        ):
+            now = {key: (sha, text) for key, sha, text in rows}
+            for key, sha in sorted(had.items()):
+                if key not in now:
+                    why = f"missing (checkpoint had sha256 {sha[:12]})"
+                else:
+                    row_sha, text = now[key]
+                    actual = hashlib.sha256(text.encode("utf-8")).hexdigest()
+                    if row_sha == sha and actual == sha:
+                        continue
+                    shown = actual if actual != sha else row_sha
+                    why = f"changed (sha256 now {shown[:12]}, checkpoint had {sha[:12]})"
+                self.findings.append(Finding(f"{kind} {key}", why))
+
     def finish(self) -> list[Finding]:
         missing = [
             Finding(code, f"missing (checkpoint had seq {seq})")
@@ -151,6 +237,25 @@ class Expected:
             else []
         )
         return altered + sorted(self.findings + missing, key=lambda f: f.code)
+
+
+def _seq_head(cp: dict[str, Any], name: str) -> tuple[int, str] | None:
+    head = cp.get(name)
+    if head is None:
+        return None
+    if not (isinstance(head, dict) and _is_head({**head, "code": ""})):
+        raise InvalidInput(f"checkpoint has a bad {name} head")
+    return head["seq"], head["hash"]
+
+
+def _hashes(cp: dict[str, Any], name: str) -> dict[str, str]:
+    items = cp.get(name)
+    if not isinstance(items, list) or not all(
+        isinstance(i, dict) and isinstance(i.get("key"), str) and isinstance(i.get("sha256"), str)
+        for i in items
+    ):
+        raise InvalidInput(f"checkpoint has a bad {name} list")
+    return {i["key"]: i["sha256"] for i in items}
 
 
 def _is_head(h: Any) -> bool:

@@ -258,7 +258,10 @@ class AuditQueries(Protocol):
     def latest_recorded_at(self) -> datetime | None: ...
 
     def workflows(self) -> list[tuple[str, str, str]]:
-        """(name@version, stored sha256, stored text) of every pinned definition."""
+        """(name@version, stored sha256, stored text) of every stored definition."""
+
+    def targets(self) -> list[tuple[str, str, str]]:
+        """(name@version, stored sha256, stored text) of every installed targets file."""
 
     def log(self, f: LogFilter) -> Iterator[Transition]: ...
 

@@ -142,7 +142,7 @@ def test_checkpoint_catches_a_deleted_cluster(ccn, tmp_path) -> None:
     cp = tmp_path / "cp.json"
     assert ccn("audit", "checkpoint", "--out", str(cp)).exit_code == 0
     doc = json.loads(cp.read_text())
-    assert (doc["format"], doc["clusters"], doc["transitions"]) == ("ccn-checkpoint/3", 2, 4)
+    assert (doc["format"], doc["clusters"], doc["transitions"]) == ("ccn-checkpoint/4", 2, 4)
     assert [(h["code"], h["seq"]) for h in doc["heads"]] == [("BS2", 1), ("HT1", 3)]
     assert verify(ccn, "--against", str(cp)) == (
         0, ["OK: 2 clusters, 4 transitions verified",

@@ -102,11 +102,14 @@ def round_trip(source: Ccn, target: Ccn, file: Path) -> dict[str, str]:
     """Dump `source`, restore into `target`; what both show must be the same."""
     before = everything(source)
     r = ok(source("db", "dump", str(file)))
-    assert r.stdout == f"Dumped 5 clusters, 16 history entries, 2 users, 2 definitions to {file}.\n"
+    assert r.stdout == (
+        "Dumped 5 clusters, 16 history entries, 2 users, 2 definitions, 0 Form 02 records, "
+        f"0 targets files to {file}.\n"
+    )
     r = ok(target("db", "restore", str(file)))
     assert r.stdout == (
-        "Restored and verified 5 clusters, 16 history entries, 2 users, 2 definitions "
-        f"from {file}.\n"
+        "Restored and verified 5 clusters, 16 history entries, 2 users, 2 definitions, "
+        f"0 Form 02 records, 0 targets files from {file}.\n"
     )
     assert everything(target) == before
     assert before["audit verify"] == "OK: 5 clusters, 16 transitions verified\n"

@@ -52,7 +52,7 @@ def test_deleted_form02_records_are_found_against_a_checkpoint(
     cp = tmp_path / "cp.json"
     ok(ccn("audit", "checkpoint", "--out", str(cp)))
     doc = json.loads(cp.read_text())
-    assert doc["format"] == "ccn-checkpoint/3"
+    assert doc["format"] == "ccn-checkpoint/4"
     assert doc["indicators"]["seq"] == 2
     assert lines(ccn, "--against", str(cp))[0] == 0
     raw_sql(db_url, statement, unlock=("indicators",))
