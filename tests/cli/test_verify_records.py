@@ -4,6 +4,7 @@ each Form 02 record, each user's lookup key, and the code each history entry kee
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from freezegun import freeze_time
@@ -30,7 +31,7 @@ def ok(r):
     return r
 
 
-def forge(url: str, code: str, version: int, actor: str, login: str) -> None:
+def forge(url: str, code: str, version: int, actor: str, login: str, at: datetime = LATER) -> None:
     """A Form 02 record written by hand, hash and link correct, as `url`'s login."""
     engine = open_engine(url)
     try:
@@ -39,7 +40,7 @@ def forge(url: str, code: str, version: int, actor: str, login: str) -> None:
             last = store.last()
             record = build(
                 seq=(last.seq if last else 0) + 1, code=code, period="2026H1", version=version,
-                values={"leased_ha": 30.0}, actor=actor, login=login, recorded_at=LATER,
+                values={"leased_ha": 30.0}, actor=actor, login=login, recorded_at=at,
                 note=None, prev_hash=last.hash if last else GENESIS,
             )  # fmt: skip
             store.add([record])
@@ -152,4 +153,46 @@ def test_an_entry_filed_under_another_code_is_reported(ccn: Ccn, value: str, sho
         1,
         f"BROKEN HT1 seq 3: changed row: its code is {shown}, expected 'HT1'\n",
         "Error: 1 problem(s) in 2 clusters, 4 transitions\n",
+    )
+
+
+def test_form02_roles_come_from_the_definition_the_cluster_followed(
+    ccn: Ccn, tmp_path: Path
+) -> None:
+    """A definition may give Form 02 to supervisors only: record and import refuse staff
+    for its clusters, and verify judges each record by the definition of its time."""
+    import states
+
+    team_and_cluster(ccn)  # lan (staff) records HT1 under the packaged definition
+    ok(ccn("user", "add", "sup", "--role", "supervisor", actor="boss"))
+    packaged = (Path(states.__file__).parent / "cluster_establishment.toml").read_text("utf-8")
+    strict = tmp_path / "strict.toml"
+    strict.write_text(
+        packaged.replace('version = "nd32-2024"', 'version = "s-2026"').replace(
+            "[workflow.roles]", '[workflow.roles]\nindicators = ["supervisor"]'
+        ),
+        encoding="utf-8",
+    )
+    ok(ccn("workflow", "install", str(strict), actor="sup"))
+    with freeze_time(LATER.replace(hour=5)):
+        ok(ccn("cluster", "migrate", "HT1", "--to", "cluster_establishment@s-2026",
+               "--reason", "Quy trình mới", actor="sup"))  # fmt: skip
+    with freeze_time(LATER.replace(hour=6)):
+        r = ccn("indicators", "record", "HT1", "--period", "2026H1", "--leased-ha", "13",
+                actor="lan")  # fmt: skip
+        assert (r.exit_code, r.stderr) == (1, "Error: lan (role staff) may not indicators\n")
+        sheet = tmp_path / "form02.csv"
+        sheet.write_text("code,period,leased_ha\nHT1,2026H1,14\n", encoding="utf-8")
+        r = ccn("indicators", "import", str(sheet), actor="lan")
+        assert (r.exit_code, r.stdout) == (1, "")
+        assert "line 2: lan (role staff) may not indicators for HT1\n" in r.stderr
+        ok(ccn("indicators", "record", "HT1", "--period", "2026H1", "--leased-ha", "13",
+               actor="sup"))  # fmt: skip
+    # lan's record of 02/03 10:00 came before the switch: still allowed.
+    assert verify(ccn)[0] == 0
+    forge(ccn.url, "HT1", 3, "lan", login_of(ccn), LATER.replace(hour=7))
+    assert verify(ccn)[:2] == (
+        1,
+        "BROKEN indicators seq 3: not allowed: actor lan (staff) may not record Form 02 "
+        "indicators\n",
     )
