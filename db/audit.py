@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, func, select, true
@@ -46,25 +47,30 @@ class SqlAuditQueries:
         )
         current: int | None = None
         entries: list[Transition] = []
+        codes: list[str | None] = []
         for cid, stored_code, *row in self.conn.execute(query):
             if cid != current:
                 if current is not None:
-                    yield self._head(heads, current, entries), entries
-                current, entries = cid, []
+                    yield self._head(heads, current, entries, codes), entries
+                current, entries, codes = cid, [], []
             head = heads.get(cid)
             # An entry whose cluster row is gone is still named by its own code
             # (entries from before schema 0004 that lost theirs show the row id).
             code = head.code if head else stored_code or f"#{cid}"
             entries.append(Transition(code, *row))
+            codes.append(stored_code)
         if current is not None:
-            yield self._head(heads, current, entries), entries
+            yield self._head(heads, current, entries, codes), entries
         for head in heads.values():  # clusters whose every entry is gone
             yield head, []
 
     @staticmethod
-    def _head(heads: dict[int, ChainHead], cid: int, entries: list[Transition]) -> ChainHead:
+    def _head(
+        heads: dict[int, ChainHead], cid: int, entries: list[Transition], codes: list[str | None]
+    ) -> ChainHead:
         # History whose cluster row was deleted: an orphan, named by its entries' code.
-        return heads.pop(cid, None) or ChainHead(entries[0].code, "", "", None, 0, "")
+        head = heads.pop(cid, None) or ChainHead(entries[0].code, "", "", None, 0, "")
+        return replace(head, entry_codes=tuple(codes))
 
     def workflows(self) -> list[tuple[str, str, str]]:
         rows = self.conn.execute(select(W.name, W.version, W.sha256, W.text).order_by(W.id))

@@ -14,7 +14,7 @@ from . import tables
 U = tables.users.c
 UC = tables.user_changes.c
 ANY_USER = select(U.id).exists()  # single-user mode is "no row here"
-_USER = (U.name, U.role, U.enabled, U.created_at, U.created_by, U.login)
+_USER = (U.name, U.role, U.enabled, U.created_at, U.created_by, U.login, U.name_key)
 _GET = select(*_USER).where(U.name_key == bindparam("key"))
 _BY_LOGIN = select(*_USER).where(U.login == bindparam("login"))
 _CHANGE = (UC.seq, UC.user_name, UC.action, UC.role, UC.login, UC.actor, UC.recorded_at,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from states import Definition, default_definition
 
@@ -21,6 +21,9 @@ from .replay import IllegalHistory, replay
 from .stored import stored_definition_problem, stored_targets_problem
 from .text import search_keys
 from .validate import code_key
+
+if TYPE_CHECKING:  # imported in verify(): form02_audit builds on Problem, below
+    from .form02_audit import Pinned
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,17 @@ def _check_keys(head: ChainHead, attributes: dict[str, Any] | None) -> list[Prob
     ]
 
 
+def _check_codes(head: ChainHead, entries: Sequence[Transition]) -> list[Problem]:
+    """Each entry's stored code against its cluster's: the hash covers the cluster's."""
+    if not head.workflow or head.entry_codes is None:
+        return []  # an orphan history is named by its entries' codes, reported as such
+    return [
+        Problem(head.code, t.seq, f"changed row: its code is {stored!r}, expected {head.code!r}")
+        for t, stored in zip(entries, head.entry_codes, strict=True)
+        if stored != head.code
+    ]
+
+
 def _check_facts(head: ChainHead, facts: Facts | None) -> list[Problem]:
     """The row's attributes and pinned definition against what the chain committed."""
     if facts is None or head.attributes is None:
@@ -217,9 +231,11 @@ def verify(uow: UnitOfWork, against: dict[str, Any] | None = None) -> Verificati
     expected = checkpoints.Expected(against) if against is not None and not legacy else None
     result = Verification()
     definitions: dict[str, Definition | None] = {}
+    pinned: dict[str, Pinned] = {}  # by code key: the clusters Form 02 records may name
     with uow:
         # Here, not at the top: user_chain and authority build on Problem, above.
         from .authority import Roles, overreach
+        from .form02_audit import Pinned, check_records
         from .user_chain import check_users
 
         changes = uow.users.changes()
@@ -257,15 +273,19 @@ def verify(uow: UnitOfWork, against: dict[str, Any] | None = None) -> Verificati
                     for t in entries
                     if (why := overreach(d, t, roles))
                 ]
-            result.problems += found_here
+            result.problems += found_here + _check_codes(head, entries)
+            if head.workflow:
+                pinned[code_key(head.code)] = Pinned.of(head.workflow, entries)
             if expected is not None:
                 expected.check(head.code, entries)
         result.problems += check_users(changes, uow.users.list())
         records = uow.indicators.all()
         result.indicators = len(records)
-        result.problems += [
-            Problem("indicators", p.seq, p.reason) for p in check_indicator_chain(records)
-        ]
+        broken = check_indicator_chain(records)
+        result.problems += [Problem("indicators", p.seq, p.reason) for p in broken]
+        result.problems += check_records(
+            records, pinned, roles, load, {p.seq for p in broken if p.seq is not None}
+        )
         if expected is not None:
             expected.check_indicators(records)
             expected.check_users(changes)

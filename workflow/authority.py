@@ -46,22 +46,40 @@ class Roles:
 
 def overreach(d: Definition, t: Transition, roles: Roles) -> str | None:
     """Why `t`'s actor could not record it when it was recorded, or None."""
-    if roles.since is None or t.recorded_at < roles.since:
+    back = (clock.local_date(t.recorded_at) - dated_on(t)).days
+    return refusal(d, t.event, t.actor, t.recorded_at, roles, back)
+
+
+def refusal(
+    d: Definition,
+    event: str,
+    actor: str,
+    moment: datetime,
+    roles: Roles,
+    back: int = 0,
+    doing: str | None = None,
+) -> str | None:
+    """Why `actor` could not record `event` (`back` days back) at `moment`, or None;
+    `doing` names the event in the reason."""
+    if roles.since is None or moment < roles.since:
         return None  # single-user mode then: anyone could do anything
-    reasons = [_why_not(d, t, user) for user in roles.of(t.actor, t.recorded_at)]
+    reasons = [
+        _why_not(d, event, actor, back, doing or event, user) for user in roles.of(actor, moment)
+    ]
     return None if None in reasons else reasons[0]
 
 
-def _why_not(d: Definition, t: Transition, user: UserState | None) -> str | None:
+def _why_not(
+    d: Definition, event: str, actor: str, back: int, doing: str, user: UserState | None
+) -> str | None:
     if user is None:
-        return f"actor {t.actor} was not a user when this was recorded"
+        return f"actor {actor} was not a user when this was recorded"
     if not user.enabled:
-        return f"actor {t.actor} was disabled when this was recorded"
-    if user.role not in d.roles_for(t.event):
-        return f"actor {t.actor} ({user.role}) may not {t.event}"
-    back = (clock.local_date(t.recorded_at) - dated_on(t)).days
+        return f"actor {actor} was disabled when this was recorded"
+    if user.role not in d.roles_for(event):
+        return f"actor {actor} ({user.role}) may not {doing}"
     if back > d.backdate_limit_days and user.role != BACKDATE_ROLE:
-        return f"actor {t.actor} ({user.role}) may not record {back} days back"
+        return f"actor {actor} ({user.role}) may not record {back} days back"
     return None
 
 

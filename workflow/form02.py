@@ -17,7 +17,7 @@ from states import default_definition
 
 from . import clock
 from .access import authorize
-from .errors import CcnError, ImportRejected, InvalidInput, UnknownCluster
+from .errors import CcnError, ImportRejected, InvalidInput, PermissionDenied, UnknownCluster
 from .indicators import (
     FIELD_NAMES,
     GENESIS,
@@ -93,7 +93,8 @@ def record(
     text = clean_text(note, "note")
     with uow:
         cluster = _cluster(uow, code)
-        authorize(uow, default_definition(), who, EVENT)
+        # By the definition the cluster follows, as `audit verify` judges the record.
+        authorize(uow, uow.definitions.get(cluster.workflow), who, EVENT)
         outside = cluster_problem(uow, cluster, p)
         if outside:
             raise InvalidInput(outside)
@@ -112,6 +113,16 @@ def record(
         uow.indicators.add([r])
         uow.commit()
     return r
+
+
+def _refused(uow: UnitOfWork, workflow: str, who: str) -> str | None:
+    """Why `who` may not record figures of clusters following `workflow`: the file as a
+    whole was allowed under the packaged definition, which a cluster may have left."""
+    try:
+        authorize(uow, uow.definitions.get(workflow), who, EVENT)
+    except PermissionDenied as exc:
+        return str(exc)
+    return None
 
 
 def _cluster(uow: UnitOfWork, code: str) -> Cluster:
@@ -169,6 +180,7 @@ def import_rows(
         prepared: list[IndicatorRecord] = []
         unchanged = 0
         seen: dict[tuple[str, str], int] = {}
+        refusals: dict[str, str | None] = {}  # by the definition a row's cluster follows
         for line, row in rows:
             mine: list[str] = []
             code = _cell_text(row.get("code"))
@@ -185,6 +197,11 @@ def import_rows(
             if period is not None and (late := period_problem(period, today)):
                 mine.append(late)
                 period = None
+            if cluster is not None:
+                if cluster.workflow not in refusals:  # once per definition: imports are large
+                    refusals[cluster.workflow] = _refused(uow, cluster.workflow, who)
+                if refusals[cluster.workflow]:
+                    mine.append(f"{refusals[cluster.workflow]} for {cluster.code}")
             if cluster is not None and period is not None:
                 outside = cluster_problem(uow, cluster, period)
                 if outside:

@@ -9,7 +9,7 @@ it, the history, and store what comes back.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
@@ -364,6 +364,9 @@ class User:
     created_at: datetime
     created_by: str
     login: str | None = None  # the database login (on SQLite, the OS login) that acts as them
+    # The lookup key stored beside the name (every command finds the user by it): derived
+    # from `name`, so `audit verify` recomputes it. None where a store keeps none.
+    name_key: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

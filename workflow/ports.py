@@ -233,6 +233,9 @@ class ChainHead:
     attributes: dict[str, Any] | None = None  # attributes.ATTRIBUTES as stored
     workflow_sha256: str | None = None  # of the definition the row points at
     keys: tuple[str, str | None, str] | None = None  # code_key, locality_key, search_key
+    # Each entry's own stored code, in seq order (None where a store keeps none): it must
+    # be the cluster's, or a report reading it would file the entry under another cluster.
+    entry_codes: tuple[str | None, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -167,6 +167,9 @@ def check_users(changes: Sequence[UserChange], users: Sequence[User]) -> list[Us
             problems.append(UserProblem(row.name, None, "the users row has no change in the "
                                         "log that adds it"))  # fmt: skip
             continue
+        if row.name_key is not None and row.name_key != key:
+            reason = f"the users row's name_key is {row.name_key!r}, expected {key!r}"
+            problems.append(UserProblem(row.name, None, reason))
         said = "enabled" if row.enabled else "disabled"
         gives = "enabled" if state.enabled else "disabled"
         for what, stored, expected in [
