@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Column, Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy import Column, Connection, and_, bindparam, func, insert, or_, select, update
 
 from states import Definition, DefinitionError, definition_problem, parse_definition
 from states.targets import TargetSet
@@ -348,18 +348,24 @@ class SqlClusterRepository:
 
     def in_locality(self, locality: str) -> builtins.list[PlacedCluster]:
         columns = (C.code, C.name, C.locality, C.state, C.suspended_from, C.industrial_land_ha)
+        key = fold(locality)  # indexed, and wider than `place_key`: the rows decide
+        # The column compared bare, so that its index serves it.
+        same = C.locality_key == key if key else or_(C.locality_key.is_(None), C.locality_key == "")
         query = (
-            select(*columns, W.name, W.version)
-            .join(tables.workflows, W.id == C.workflow_id)
-            .where(C.state != "cancelled", func.coalesce(C.locality_key, "") == fold(locality))
-            .order_by(C.code_key)
+            select(*columns, C.workflow_id).where(C.state != "cancelled", same).order_by(C.code_key)
         )
-        place = place_key(locality)  # the folded key (indexed) is the wider one
-        return [
-            PlacedCluster(*row[:-2], workflow=f"{row[-2]}@{row[-1]}")
-            for row in self.conn.execute(query)
-            if place_key(row[2]) == place
-        ]
+        place = place_key(locality)
+        keys: dict[str | None, str] = {}  # a locality holds few spellings
+        names = {wid: f"{name}@{version}" for wid, name, version in
+                 self.conn.execute(select(W.id, W.name, W.version))}  # fmt: skip
+        out = []
+        for *row, wid in self.conn.execute(query):
+            spelled = row[2]
+            if spelled not in keys:
+                keys[spelled] = place_key(spelled)
+            if keys[spelled] == place:
+                out.append(PlacedCluster._make([*row, names[wid]]))
+        return out
 
     def with_histories(
         self, locality: str | None = None

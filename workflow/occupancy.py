@@ -185,7 +185,7 @@ def occupancy(
         groups: dict[str, list[ClusterOccupancy]] = {}
         for r in rows:
             groups.setdefault(place_key(r.locality), []).append(r)
-        pinned = _pinned(uow)
+        pinned = Pinned(uow)
         by_place = [
             judge(_name(group), group, judged_by(uow, group, pinned)) for group in groups.values()
         ]
@@ -198,18 +198,34 @@ def _name(group: Sequence[ClusterOccupancy]) -> str:
     return max(spellings, key=spellings.__getitem__)  # ties: the first, in code order
 
 
-def _pinned(uow: UnitOfWork) -> dict[str, datetime]:
-    return {s.workflow: s.stored_at for s in uow.definitions.stored()}
+class Pinned:
+    """When each stored definition was installed, read once and only if needed: the
+    listing counts every definition's clusters, which a single-definition locality
+    (nearly every one) can do without."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self._at: dict[str, datetime] | None = None
+
+    def at(self) -> dict[str, datetime]:
+        if self._at is None:
+            self._at = {s.workflow: s.stored_at for s in self._uow.definitions.stored()}
+        return self._at
 
 
 def judged_by(
-    uow: UnitOfWork, rows: Iterable[ClusterOccupancy], pinned: Mapping[str, datetime]
+    uow: UnitOfWork, rows: Iterable[ClusterOccupancy], pinned: Pinned
 ) -> EstablishmentTest:
     """The Art. 8.1(c) figures a locality is judged by: those of the newest installed
     definition its clusters are pinned to (a province that installs an amendment and
     migrates its clusters is judged by the amended law), else the packaged one's."""
-    keys = {r.workflow for r in rows if r.workflow is not None and r.workflow in pinned}
-    for key in sorted(keys, key=lambda k: pinned[k], reverse=True):
+    keys = {r.workflow for r in rows if r.workflow is not None}
+    if len(keys) > 1:
+        at = pinned.at()
+        ordered = sorted((k for k in keys if k in at), key=lambda k: at[k], reverse=True)
+    else:
+        ordered = list(keys)
+    for key in ordered:
         try:
             return uow.definitions.get(key).establishment_test
         except CcnError:  # a stored text no longer loadable: the next newest
@@ -245,7 +261,7 @@ def locality_test(
             held = [c.suspended_from if c.state == "suspended" else c.state for c in placed]
             est = established_in(uow, held)
             rows = [_placed_row(c, latest.get(code_key(c.code)), est) for c in placed]
-        t = judged_by(uow, rows, _pinned(uow))
+        t = judged_by(uow, rows, Pinned(uow))
     return judge(place, rows, t)
 
 
