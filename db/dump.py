@@ -61,13 +61,15 @@ KINDS: tuple[tuple[str, Table], ...] = (
     ("indicator", tables.indicators),
 )
 REFERENCES = {"workflow_id": "workflow", "cluster_id": "cluster"}
-# PostgreSQL triggers that check a row's login against the one writing it (0006):
+# PostgreSQL triggers that check a row's login against the one writing it (0006, 0009):
 # a restore writes other logins' rows, so the owner sets them aside for its transaction.
 IDENTITY_TRIGGERS = (
     ("transitions", "transitions_identity"),
     ("user_changes", "user_changes_identity"),
     ("users", "users_guard"),
     ("indicators", "indicators_identity"),
+    ("workflows", "workflows_guard"),
+    ("targets", "targets_guard"),
 )
 
 
@@ -289,8 +291,9 @@ def _set_identity_triggers(conn: Connection, *, enabled: bool) -> None:
     """On PostgreSQL, let the owner (or a superuser) write rows other logins recorded.
 
     Migration 0006's triggers refuse a `db_user` other than the login writing the row,
-    superusers included. ALTER TABLE is transactional there: a failed restore leaves
-    them enabled, and they are enabled again before the commit.
+    superusers included; 0009's refuse a targets file another user installed. ALTER
+    TABLE is transactional there: a failed restore leaves them enabled, and they are
+    enabled again before the commit.
     """
     if conn.dialect.name != "postgresql":
         return

@@ -16,6 +16,8 @@ from sqlalchemy.exc import DBAPIError
 from cli import cli
 from db import open_engine
 from db.users import os_login
+from states import default_definition
+from states.targets import example_path
 
 from ..conftest import FROZEN_NOW, Ccn, _pg_database, dump, raw_sql
 
@@ -224,7 +226,8 @@ def test_audit_log_mismatch(ccn) -> None:
 
 # ---------------------------------------------------------------- PostgreSQL: three logins
 
-PASSWORDS = {"boss": "pw-boss", "lan": "pw-lan", "sup": "pw-sup", "stranger": "pw-stranger"}
+PASSWORDS = {"boss": "pw-boss", "lan": "pw-lan", "sup": "pw-sup", "stranger": "pw-stranger",
+             "audi": "pw-audi"}  # fmt: skip
 
 
 @pytest.fixture
@@ -267,8 +270,8 @@ def login_sql(url: str, login: str, *statements: str) -> None:
 
 @pytest.fixture
 def logins(pg_url: str) -> dict[str, str]:
-    """boss (admin), lan (staff), sup (supervisor) and an unmapped `stranger`, each its own
-    PostgreSQL login with exactly the grants the README documents."""
+    """boss (admin), lan (staff), sup (supervisor) and unmapped `stranger` and `audi`,
+    each its own PostgreSQL login with exactly the grants the README documents."""
     from db.grants import grant_statements
 
     database = make_url(pg_url).database
@@ -488,3 +491,201 @@ def test_downgrade_to_0004_and_back_keeps_user_changes_append_only(empty_url) ->
     with pytest.raises(DBAPIError, match="append-only"):
         sql(empty_url, "DELETE FROM user_changes")
     assert ccn("audit", "verify").exit_code == 0
+
+
+# ---------------------------------------------------------------- PostgreSQL: who installs (0009)
+
+
+def workflow_row(version: str = "v-tay", text: str | None = None, sha: str | None = None) -> str:
+    """An INSERT of a definition; the packaged one's text and hash unless told otherwise."""
+    d = default_definition()
+    body = d.text if text is None else text
+    digest = d.sha256 if sha is None else sha
+    quoted = body.replace("'", "''")
+    return (
+        "INSERT INTO workflows (name, version, sha256, text, created_at) "
+        f"VALUES ('{d.name}', '{version}', '{digest}', '{quoted}', now())"
+    )
+
+
+def targets_row(installed_by: str, version: str = "2099") -> str:
+    return (
+        "INSERT INTO targets (name, version, sha256, text, installed_by, created_at) "
+        f"VALUES ('lang_son', '{version}', repeat('0', 64), 'x', '{installed_by}', now())"
+    )
+
+
+def newer_definition(tmp_path: Path) -> Path:
+    d = default_definition()
+    path = tmp_path / "newer.toml"
+    path.write_text(d.text.replace(f'version = "{d.version}"', 'version = "nd32-2099"', 1))
+    return path
+
+
+@pytest.fixture
+def crew(logins: dict[str, str]) -> dict[str, str]:
+    """The `logins` team, and `audi` an auditor."""
+    assert run(logins["boss"], "user", "add", "audi", "--role", "auditor").exit_code == 0
+    return logins
+
+
+def test_pg_staff_and_auditor_logins_cannot_install_by_hand(crew, pg_url) -> None:
+    before = dump(pg_url)
+    for login in ("audi", "lan", "stranger"):
+        with pytest.raises(DBAPIError, match=f"login {login} may not store workflow "
+                                             "cluster_establishment@v-tay: only the login of an "
+                                             "enabled supervisor or admin"):  # fmt: skip
+            login_sql(pg_url, login, workflow_row())
+        for claimed in ("sup", "boss"):
+            with pytest.raises(DBAPIError, match=f"login {login} may not install targets as "
+                                                 f"{claimed}"):  # fmt: skip
+                login_sql(pg_url, login, targets_row(claimed))
+    for login in ("audi", "lan"):  # as themselves: still not their role's to install
+        only = f"login {login} may not install targets: only the login of an enabled supervisor"
+        with pytest.raises(DBAPIError, match=only):
+            login_sql(pg_url, login, targets_row(login))
+    # A supervisor installs under her own name only.
+    with pytest.raises(DBAPIError, match="login sup may not install targets as boss"):
+        login_sql(pg_url, "sup", targets_row("boss"))
+    # The packaged definition is the one text staff may store (registering pins it), and
+    # only byte for byte under its own version; an auditor may not even store that.
+    packaged = default_definition()
+    for row in (
+        workflow_row(packaged.version, text=packaged.text + "\n"),
+        workflow_row(packaged.version, text=packaged.text.replace("staff", "auditor")),
+        workflow_row("nd32-2099"),
+    ):
+        with pytest.raises(DBAPIError, match="login lan may not store workflow"):
+            login_sql(pg_url, "lan", row)
+    with pytest.raises(DBAPIError, match="login audi may not store workflow"):
+        login_sql(pg_url, "audi", workflow_row(packaged.version))
+    # A disabled supervisor installs nothing.
+    assert run(crew["boss"], "user", "disable", "sup").exit_code == 0
+    before = dump(pg_url)
+    with pytest.raises(DBAPIError, match="login sup may not store workflow"):
+        login_sql(pg_url, "sup", workflow_row())
+    with pytest.raises(DBAPIError, match="login sup may not install targets as sup"):
+        login_sql(pg_url, "sup", targets_row("sup"))
+    assert dump(pg_url) == before
+
+
+def test_pg_supervisor_and_admin_logins_install_through_ccn(crew, pg_url, tmp_path) -> None:
+    newer = str(newer_definition(tmp_path))
+    for login in ("lan", "audi"):
+        r = run(crew[login], "workflow", "install", newer)
+        assert r.exit_code == 1 and r.stderr.startswith(f"Error: {login} (role ")
+        r = run(crew[login], "targets", "install", str(example_path()))
+        assert r.exit_code == 1 and r.stderr.startswith(f"Error: {login} (role ")
+    r = run(crew["sup"], "workflow", "install", newer)
+    assert r.exit_code == 0, r.stderr
+    r = run(crew["sup"], "targets", "install", str(example_path()))
+    assert r.exit_code == 0, r.stderr
+    stored = run(crew["lan"], "targets", "list", "--format", "csv").stdout
+    assert ",sup," in stored
+    # Under her own name, by hand too; and an admin's login likewise.
+    login_sql(pg_url, "sup", targets_row("sup", "2098"))
+    login_sql(pg_url, "boss", targets_row("boss", "2097"), workflow_row("v-boss"))
+
+
+def test_pg_a_refusal_by_the_database_is_one_error_line(crew, tmp_path, monkeypatch) -> None:
+    """Were ccn's own check ever to let a staff login through, the database still refuses."""
+    import workflow.definitions
+    import workflow.outlook
+
+    monkeypatch.setattr(workflow.definitions, "authorize", lambda *a, **k: None)
+    monkeypatch.setattr(workflow.outlook, "TARGET_ROLES", ("staff",))
+    for args, says in (
+        (["workflow", "install", str(newer_definition(tmp_path))],
+         "login lan may not store workflow cluster_establishment@nd32-2099: only the login of "
+         "an enabled supervisor or admin may install a definition\n"),
+        (["targets", "install", str(example_path())],
+         "login lan may not install targets: only the login of an enabled supervisor or admin "
+         "may\n"),
+    ):  # fmt: skip
+        r = run(crew["lan"], *args)
+        assert r.exit_code == 1 and r.stdout == ""
+        assert r.stderr.startswith("Error: ") and r.stderr.endswith(says)
+        assert r.stderr.count("\n") == 1
+
+
+def test_pg_a_staff_login_registers_the_first_cluster(crew, pg_url) -> None:
+    assert [row for row in dump(pg_url) if row[0] == "workflows"] == []  # a fresh database
+    r = run(crew["lan"], "cluster", "add", "PG1", "--name", "Cụm PG1")
+    assert r.exit_code == 0, r.stderr
+    listed = run(crew["lan"], "workflow", "list", "--format", "csv").stdout
+    assert default_definition().sha256[:12] in listed
+    r = run(crew["lan"], "cluster", "add", "PG2", "--name", "Cụm PG2")
+    assert r.exit_code == 0, r.stderr
+    assert run(crew["lan"], "audit", "verify").exit_code == 0
+
+
+def test_pg_the_packaged_definition_is_the_one_the_migration_lets_staff_store(pg_url) -> None:
+    """A changed packaged definition needs a migration replacing ccn_packaged_workflow()."""
+
+    d = default_definition()
+    eng = open_engine(pg_url)
+    with eng.connect() as conn:
+        allowed = conn.execute(
+            text("SELECT ccn_packaged_workflow(:n, :v, :s)"),
+            {"n": d.name, "v": d.version, "s": d.sha256},
+        ).scalar()
+    eng.dispose()
+    assert allowed is True
+
+
+def test_pg_single_user_mode_lets_any_login_install(pg_url, tmp_path) -> None:
+    from db.grants import grant_statements
+
+    database = make_url(pg_url).database
+    assert database is not None
+    pw = PASSWORDS["lan"]
+    owner_sql(
+        pg_url,
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'lan') THEN "
+        f"CREATE ROLE lan LOGIN PASSWORD '{pw}'; END IF; END $$",
+        *grant_statements("lan", database),
+    )
+    login_sql(pg_url, "lan", workflow_row(), targets_row("anyone"))
+    lan = as_login(pg_url, "lan")
+    assert (
+        run(lan, "workflow", "install", str(newer_definition(tmp_path)), actor="lan").exit_code == 0
+    )
+    assert run(lan, "targets", "install", str(example_path()), actor="lan").exit_code == 0
+    assert run(lan, "cluster", "add", "PG1", "--name", "Cụm PG1", actor="lan").exit_code == 0
+
+
+def test_pg_init_upgrades_a_0008_database_and_guards_it(request, pg_server) -> None:
+    from db.grants import grant_statements
+    from db.schema import HEAD, upgrade
+
+    with _pg_database(request) as url:
+        engine = open_engine(url)
+        upgrade(engine, "0008")
+        with engine.begin() as conn:
+            for name, role in (("boss", "admin"), ("lan", "staff")):
+                conn.execute(
+                    text(
+                        "INSERT INTO users (name, name_key, login, role, enabled, created_at, "
+                        "created_by) VALUES (:n, :n, :n, :r, true, now(), 'root')"
+                    ),
+                    {"n": name, "r": role},
+                )
+        engine.dispose()
+        r = run(url, "init")
+        assert (
+            r.stdout.startswith("Upgraded database") and f"from schema 0008 to {HEAD}" in r.stdout
+        )
+        database = make_url(url).database
+        assert database is not None
+        owner_sql(
+            url,
+            "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'lan') THEN "
+            f"CREATE ROLE lan LOGIN PASSWORD '{PASSWORDS['lan']}'; END IF; END $$",
+            *grant_statements("lan", database),
+        )
+        with pytest.raises(DBAPIError, match="login lan may not store workflow"):
+            login_sql(url, "lan", workflow_row())
+        with pytest.raises(DBAPIError, match="login lan may not install targets: only"):
+            login_sql(url, "lan", targets_row("lan"))
+        r = run(as_login(url, "lan"), "cluster", "add", "PG1", "--name", "Cụm PG1")
+        assert r.exit_code == 0, r.stderr

@@ -77,13 +77,36 @@ def test_a_database_owner_who_is_not_superuser_restores_other_logins_history(
         enabled = conn.execute(
             text(
                 "SELECT tgname, tgenabled FROM pg_trigger WHERE tgname IN "
-                "('transitions_identity', 'user_changes_identity', 'users_guard') ORDER BY 1"
+                "('transitions_identity', 'user_changes_identity', 'users_guard', "
+                "'indicators_identity', 'workflows_guard', 'targets_guard') ORDER BY 1"
             )
         ).all()
     eng.dispose()
     assert [tuple(r) for r in enabled] == [
+        ("indicators_identity", "O"),
+        ("targets_guard", "O"),
         ("transitions_identity", "O"),
         ("user_changes_identity", "O"),
         ("users_guard", "O"),
+        ("workflows_guard", "O"),
     ]
     assert everything(target)["audit verify"] == "OK: 5 clusters, 16 transitions verified\n"
+
+
+def test_the_owner_restores_targets_a_supervisor_installed(
+    tmp_path: Path, sqlite_template: Path, owned_database: str
+) -> None:
+    """0009's trigger refuses the owner a targets file under another name, as it should
+    for a hand-written row: a restore sets it aside like the identity triggers."""
+    from states.targets import example_path
+
+    source = Ccn(sqlite_target(tmp_path, sqlite_template, "source.db"))
+    build_portfolio(source)
+    ok(source("targets", "install", str(example_path()), actor="boss"))
+    file = tmp_path / "x.jsonl"
+    ok(source("db", "dump", str(file)))
+    target = Ccn(owned_database)
+    ok(target("init"))
+    r = ok(target("db", "restore", str(file)))
+    assert "1 targets file from" in r.stdout
+    assert everything(target) == everything(source)
