@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,7 +84,8 @@ def _field_limit(size: int) -> Iterator[None]:
         csv.field_size_limit(old)
 
 
-def _read_clusters(data: bytes) -> Parsed:
+def decoded(data: bytes, columns: Sequence[str]) -> str:
+    """A spreadsheet's CSV as text: UTF-8 (a BOM, as Excel writes it, is fine), not empty."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -92,22 +93,36 @@ def _read_clusters(data: bytes) -> Parsed:
             f"file is not UTF-8 (bad byte at offset {exc.start}); save it as 'CSV UTF-8'"
         ) from None
     if not text.strip():
-        raise InvalidInput("file is empty; expected a header line: " + ",".join(COLUMNS))
+        raise InvalidInput("file is empty; expected a header line: " + ",".join(columns))
+    return text
+
+
+def records(
+    text: str, check_header: Callable[[list[str]], None], problems: list[str]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Each line of a CSV text as (line, {column: cell}), cells restored, in the
+    delimiter its header uses; a blank line is skipped and a line with another number of
+    fields is a problem of its own, collected in `problems`."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text))
+    header = [h.strip().lower() for h in next(reader)]
+    check_header(header)
+    for fields in reader:
+        if not "".join(fields).strip():
+            continue
+        if len(fields) != len(header):
+            problems.append(
+                f"line {reader.line_num}: expected {len(header)} fields, found {len(fields)}"
+            )
+            continue
+        yield reader.line_num, dict(zip(header, map(restore, fields), strict=True))
+
+
+def _read_clusters(data: bytes) -> Parsed:
+    text = decoded(data, COLUMNS)
     parsed = Parsed()
     with _field_limit(len(text)):
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text))
-        header = [h.strip().lower() for h in next(reader)]
-        _check_header(header)
-        for fields in reader:
-            line = reader.line_num
-            if not "".join(fields).strip():
-                continue
-            if len(fields) != len(header):
-                parsed.problems.append(
-                    f"line {line}: expected {len(header)} fields, found {len(fields)}"
-                )
-                continue
-            _read_row(parsed, line, dict(zip(header, map(restore, fields), strict=True)))
+        for line, row in records(text, _check_header, parsed.problems):
+            _read_row(parsed, line, row)
     return parsed
 
 

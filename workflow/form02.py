@@ -297,33 +297,12 @@ def read_file(data: bytes, name: str) -> tuple[list[tuple[int, dict[str, Any]]],
         header, cells, unread = read_rows(data, name)
         _check_header(header)
         return [(n, dict(zip(header, values, strict=True))) for n, values in cells], unread
-    import csv
-    import io
+    from .csvio import decoded, records
 
-    from .csvio import delimiter, restore
-
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(
-            f"file is not UTF-8 (bad byte at offset {exc.start}); save it as 'CSV UTF-8'"
-        ) from None
-    if not text.strip():
-        raise InvalidInput("file is empty; expected a header line: " + ",".join(COLUMNS))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text))
-    header = [h.strip().lower() for h in next(reader)]
-    _check_header(header)
-    rows: list[tuple[int, dict[str, Any]]] = []
     problems: list[str] = []
-    for fields in reader:
-        if not "".join(fields).strip():
-            continue
-        if len(fields) != len(header):
-            problems.append(
-                f"line {reader.line_num}: expected {len(header)} fields, found {len(fields)}"
-            )
-            continue
-        rows.append((reader.line_num, dict(zip(header, map(restore, fields), strict=True))))
+    rows: list[tuple[int, dict[str, Any]]] = list(
+        records(decoded(data, COLUMNS), _check_header, problems)
+    )
     return rows, problems
 
 
