@@ -172,34 +172,18 @@ class Expected:
         """The Form 02 chain still holds the record the checkpoint ended on, unchanged."""
         if self.indicators is None:
             return
-        seq, h = self.indicators
-        last = records[-1].seq if records else 0
-        if not records:
-            why = f"missing: no records left (checkpoint had seq {seq})"
-        elif last < seq:
-            why = f"cut short (checkpoint had seq {seq}, now {last}): records were removed"
-        elif not any(r.seq == seq and r.hash == h for r in records):
-            why = f"changed (its seq {seq} is not the one in the checkpoint)"
-        else:
-            return
-        self.findings.append(Finding(FORM02, why))
+        why = _head_problem(self.indicators, [(r.seq, r.hash) for r in records], "records")
+        if why is not None:
+            self.findings.append(Finding(FORM02, why))
 
     def check_users(self, changes: Sequence[UserChange]) -> None:
         """The user change log still holds the change the checkpoint ended on, unchanged."""
         if self.stored is None or self.stored.users is None:
             return
-        seq, h = self.stored.users
-        hashed = [c for c in changes if c.seq is not None]
-        last = max((c.seq or 0 for c in hashed), default=0)
-        if not hashed:
-            why = f"missing: no changes left (checkpoint had seq {seq})"
-        elif last < seq:
-            why = f"cut short (checkpoint had seq {seq}, now {last}): changes were removed"
-        elif not any(c.seq == seq and c.hash == h for c in hashed):
-            why = f"changed (its seq {seq} is not the one in the checkpoint)"
-        else:
-            return
-        self.findings.append(Finding(USERS, why))
+        hashed = [(c.seq, c.hash) for c in changes if c.seq is not None]
+        why = _head_problem(self.stored.users, hashed, "changes")
+        if why is not None:
+            self.findings.append(Finding(USERS, why))
 
     def check_texts(
         self, definitions: Sequence[tuple[str, str, str]], targets: Sequence[tuple[str, str, str]]
@@ -295,3 +279,18 @@ def compare_format_1(uow: UnitOfWork, cp: dict[str, Any]) -> list[Finding]:
             "entries or clusters were removed or altered",
         )
     ]
+
+
+def _head_problem(
+    head: tuple[int, str], chain: Sequence[tuple[int, str | None]], what: str
+) -> str | None:
+    """Why a chain no longer holds the (seq, hash) a checkpoint ended on, or None."""
+    seq, h = head
+    last = max((s for s, _ in chain), default=0)
+    if not chain:
+        return f"missing: no {what} left (checkpoint had seq {seq})"
+    if last < seq:
+        return f"cut short (checkpoint had seq {seq}, now {last}): {what} were removed"
+    if (seq, h) not in chain:
+        return f"changed (its seq {seq} is not the one in the checkpoint)"
+    return None
