@@ -8,6 +8,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
@@ -210,6 +211,11 @@ def ok(result: Result) -> Result:
     """A `ccn` result that must have succeeded."""
     assert result.exit_code == 0, result.stderr
     return result
+
+
+def on(day: str) -> date:
+    """A date written as ISO, for tests that name many."""
+    return date.fromisoformat(day)
 
 
 def j(result: Result) -> Any:

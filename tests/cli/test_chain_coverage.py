@@ -12,7 +12,7 @@ from sqlalchemy import text as text_
 from db import SqlUnitOfWork, open_engine
 from states import default_definition, parse_definition
 
-from ..conftest import FROZEN_NOW
+from ..conftest import FROZEN_NOW, ok
 from .test_audit import sql, verify
 
 NAME = "Cụm công nghiệp Hợp Thành 1"
@@ -22,11 +22,6 @@ NAME = "Cụm công nghiệp Hợp Thành 1"
 def frozen():
     with freeze_time(FROZEN_NOW):
         yield
-
-
-def ok(result):
-    assert result.exit_code == 0, result.stderr
-    return result
 
 
 def add(ccn) -> None:

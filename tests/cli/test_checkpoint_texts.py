@@ -9,7 +9,6 @@ import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from freezegun import freeze_time
@@ -19,7 +18,7 @@ from db import open_engine
 from states.targets import example_path
 from workflow.checkpoints import root_of
 
-from ..conftest import FROZEN_NOW, TEST_2026, Ccn, dump, raw_sql
+from ..conftest import FROZEN_NOW, TEST_2026, Ccn, dump, ok, raw_sql
 from .test_dump import sqlite_target
 
 TEST_KEY = "cluster_establishment@test-2026"
@@ -32,11 +31,6 @@ ALTERED = "BROKEN checkpoint: the file's heads do not match its root: it was alt
 def frozen() -> Iterator[None]:
     with freeze_time(FROZEN_NOW):
         yield
-
-
-def ok(r: Any) -> Any:
-    assert r.exit_code == 0, r.stderr
-    return r
 
 
 def sha(t: str) -> str:

@@ -7,7 +7,6 @@ import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
@@ -16,7 +15,7 @@ from freezegun import freeze_time
 from db.schema import HEAD
 from states.targets import example_path
 
-from ..conftest import FROZEN_NOW, Ccn, dump
+from ..conftest import FROZEN_NOW, Ccn, dump, ok
 from .test_chain_coverage import _copy, _store
 from .test_identity import login_of
 
@@ -29,11 +28,6 @@ USERS_FROM = "2026-03-02 04:00:00"
 def frozen() -> Iterator[None]:
     with freeze_time(FROZEN_NOW):
         yield
-
-
-def ok(result: Any) -> Any:
-    assert result.exit_code == 0, result.stderr
-    return result
 
 
 def build_portfolio(ccn: Ccn) -> None:

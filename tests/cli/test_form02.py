@@ -11,7 +11,7 @@ import pytest
 from freezegun import freeze_time
 from openpyxl import Workbook, load_workbook
 
-from ..conftest import FROZEN_NOW, Ccn, dump, raw_sql
+from ..conftest import FROZEN_NOW, Ccn, dump, ok, raw_sql
 from .test_identity import logins, pg_url  # noqa: F401  (fixtures)
 
 
@@ -19,11 +19,6 @@ from .test_identity import logins, pg_url  # noqa: F401  (fixtures)
 def frozen():
     with freeze_time(FROZEN_NOW):  # 02/03/2026
         yield
-
-
-def ok(r):
-    assert r.exit_code == 0, r.stderr
-    return r
 
 
 def portfolio(ccn: Ccn) -> None:

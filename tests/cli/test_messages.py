@@ -11,7 +11,7 @@ from freezegun import freeze_time
 from cli import cli
 from workflow.render import width
 
-from ..conftest import FROZEN_NOW
+from ..conftest import FROZEN_NOW, ok
 
 CODE = "HT1-" + "X" * 28  # the longest code there can be: 32 characters
 
@@ -20,11 +20,6 @@ CODE = "HT1-" + "X" * 28  # the longest code there can be: 32 characters
 def frozen():
     with freeze_time(FROZEN_NOW):
         yield
-
-
-def ok(result):
-    assert result.exit_code == 0, result.stderr
-    return result
 
 
 @pytest.mark.parametrize("args", [[], ["cluster"], ["report"], ["user"]])

@@ -13,7 +13,7 @@ from db import open_engine
 from db.indicators import SqlIndicatorStore
 from workflow.indicators import GENESIS, build
 
-from ..conftest import FROZEN_NOW, Ccn, raw_sql
+from ..conftest import FROZEN_NOW, Ccn, ok, raw_sql
 from .test_audit import sql, walk
 from .test_identity import as_login, logins, pg_url  # noqa: F401  (fixtures)
 
@@ -24,11 +24,6 @@ LATER = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)  # an hour after every user chang
 def frozen():
     with freeze_time(FROZEN_NOW):  # 02/03/2026
         yield
-
-
-def ok(r):
-    assert r.exit_code == 0, r.stderr
-    return r
 
 
 def forge(url: str, code: str, version: int, actor: str, login: str, at: datetime = LATER) -> None:

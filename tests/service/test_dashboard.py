@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from freezegun import freeze_time
 
@@ -11,17 +9,13 @@ from workflow import reports, services
 from workflow.dashboard import ClusterRow, Dwell, Segment, Timeline
 from workflow.services import NewCluster
 
-from ..conftest import FROZEN_NOW
+from ..conftest import FROZEN_NOW, on
 
 
 @pytest.fixture(autouse=True)
 def frozen():
     with freeze_time(FROZEN_NOW):  # today is 02/03/2026
         yield
-
-
-def on(day: str) -> date:
-    return date.fromisoformat(day)
 
 
 def add(uow, code, state="planned", since="2025-01-06", locality=None) -> None:

@@ -12,17 +12,13 @@ from workflow import deadlines, services
 from workflow.errors import CcnError
 from workflow.services import NewCluster
 
-from ..conftest import FROZEN_NOW
+from ..conftest import FROZEN_NOW, on
 
 
 @pytest.fixture(autouse=True)
 def frozen():
     with freeze_time(FROZEN_NOW):  # today is 02/03/2026
         yield
-
-
-def on(day: str) -> date:
-    return date.fromisoformat(day)
 
 
 def add(uow, code: str) -> None:

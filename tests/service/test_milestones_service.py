@@ -3,7 +3,6 @@ on the fake unit of work, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from workflow.definitions import Change, Migration
 from workflow.errors import CcnError, InvalidInput
 from workflow.services import NewCluster
 
-from ..conftest import FROZEN_NOW, TEST_2026
+from ..conftest import FROZEN_NOW, TEST_2026, on
 
 ND32 = "cluster_establishment@nd32-2024"
 T26 = "cluster_establishment@test-2026"
@@ -27,10 +26,6 @@ T26 = "cluster_establishment@test-2026"
 def frozen():
     with freeze_time(FROZEN_NOW):  # today is 02/03/2026
         yield
-
-
-def on(day: str) -> date:
-    return date.fromisoformat(day)
 
 
 def add(uow, code, state="establishment", since="2025-01-02", locality=None) -> None:

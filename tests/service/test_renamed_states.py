@@ -22,7 +22,7 @@ from workflow.occupancy import locality_test, occupancy
 from workflow.portfolio import established_states, portfolio
 from workflow.services import NewCluster
 
-from ..conftest import FROZEN_NOW
+from ..conftest import FROZEN_NOW, on
 
 RENAMED = "cluster_establishment@rename-1"
 PLACE = "Cao Lộc"
@@ -33,10 +33,6 @@ def frozen(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(labels, "_learned", {})  # nothing learned from another database
     with freeze_time(FROZEN_NOW):  # today is 02/03/2026
         yield
-
-
-def on(day: str) -> date:
-    return date.fromisoformat(day)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from workflow import reports, services
 from workflow.reports import Funnel, FunnelRow, StalledRow, StepRow
 from workflow.services import NewCluster
 
-from ..conftest import FROZEN_NOW
+from ..conftest import FROZEN_NOW, on
 
 STATES = ["planned", "planning_compliant", "establishment", "investment_approval",
           "infrastructure", "operating", "suspended", "cancelled"]  # fmt: skip
@@ -31,10 +31,6 @@ def add(uow, code, state="planned", since="2025-01-06", locality=None) -> None:
     new = NewCluster(code, f"Cụm {code}", locality=locality, state=state,
                      since=date.fromisoformat(since), ref="QĐ 1/QĐ-UBND")  # fmt: skip
     services.register(uow(), new, actor="tester")
-
-
-def on(day: str) -> date:
-    return date.fromisoformat(day)
 
 
 def test_stalled_as_of_a_past_date_judges_the_state_then(uow) -> None:
