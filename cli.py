@@ -766,7 +766,7 @@ def report_circular14(env: Env, period: str, form: str, locality: str | None, fm
             render.binary_ok(sink)
         write_form(report, sink)
     elif fmt == "json":
-        render.write_json((row_data(r) for r in report.rows), sink)
+        render.write_json((row_data(r.noted(env.lang)) for r in report.rows), sink)
     else:
         rows = [r.noted(env.lang) for r in report.rows]  # CSV's note follows --lang
         render.emit(rows, views.FORM, fmt, env.lang, sink)

@@ -132,7 +132,7 @@ class FormRow:
     note_vi: str
 
     def noted(self, lang: str) -> FormRow:
-        """The row with its note in `lang` under `note` (CSV follows --lang)."""
+        """The row with its note in `lang` under `note` (JSON and CSV follow --lang)."""
         return dataclasses.replace(self, note=self.note_vi) if lang == "vi" else self
 
     @property
@@ -433,6 +433,7 @@ def _the_locality(uow: UnitOfWork, locality: str) -> list[str]:
 
 
 def row_data(r: FormRow) -> dict[str, Any]:
+    """A row as the issue's JSON has it, exactly these keys: `note` in the row's language
+    (`FormRow.noted`)."""
     return {"no": r.no, "indicator_vi": r.indicator_vi, "indicator_en": r.indicator_en,
-            "unit": r.unit, "value": r.value, "note": r.note,
-            "note_vi": r.note_vi}  # fmt: skip
+            "unit": r.unit, "value": r.value, "note": r.note}  # fmt: skip

@@ -156,7 +156,6 @@ def test_form04_of_a_hand_computed_portfolio(uow) -> None:
         "unit": "Cụm",
         "value": 3,
         "note": "",
-        "note_vi": "",
     }
 
 
